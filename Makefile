@@ -1,0 +1,67 @@
+# border_referral: `make run` installs, migrates, loads the demo data and serves; `make test` tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: system-deps run install test test-sqlite test-postgres translations compile-translations fonts browser bench clean
+
+run: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+	@echo "Serving on http://127.0.0.1:$${PORT:-8000}"
+	$(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
+
+install: $(STAMP) fonts $(MO)
+
+# Debian packages the Python dependencies build against (PyICU needs ICU's headers).
+system-deps:
+	@dpkg -s libicu-dev pkg-config >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libicu-dev pkg-config build-essential; }
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+fonts:
+	@./tools/fonts.sh
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d translations -l $*
+
+compile-translations: $(MO)
+
+# Extract the strings from the code and bring every catalog up to date (then translate them).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F config/babel.cfg -k _l -k lazy_gettext --no-location --sort-output --msgid-bugs-address= --copyright-holder="border_referral" \
+	  --project border_referral -o translations/messages.pot border_referral
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+# Debian's chromium for the browser tests (Playwright's own download does not work here).
+browser:
+	@command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+test: install browser
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== test suite on SQLite"
+	BR_TEST_DATABASE=sqlite $(BIN)/pytest -q
+
+test-postgres:
+	@echo "== test suite on PostgreSQL ($(PG_TEST_URL))"
+	BR_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest -q
+
+bench:
+	@echo "no benchmarks yet"
+
+clean:
+	rm -rf build .pytest_cache tests/browser/artifacts

@@ -1,0 +1,66 @@
+"""The JSON API under /api/v1: bearer-token authentication, JSON errors, and the registry from
+which the OpenAPI document is generated. Each feature adds its own blueprint (its api.py) in
+`register` and describes its routes with `@documented`."""
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+from flask_babel import gettext as _
+
+from ..database import get_session
+from ..errors import ValidationError
+from ..web import json_error
+
+def documented(summary: str, *, request_model=None, responses: dict | None = None, tag: str = "general",
+               public: bool = False, parameters: list | None = None):
+    """Attach the OpenAPI description to a view; `public` views need no token."""
+
+    def wrap(view):
+        view.openapi = {"summary": summary, "request": request_model, "responses": responses or {},
+                        "tag": tag, "public": public, "parameters": parameters or []}
+        view.is_public = public
+        return view
+
+    return wrap
+
+
+def json_body() -> dict:
+    """The request's JSON object; anything else is a 400 with a clear message (never a 500)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError(_("The request body must be a JSON object."))
+    return data
+
+
+def _authenticate():
+    from flask import current_app
+
+    from ..auth.services import principal_for_token
+
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and getattr(view, "is_public", False):
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    principal = principal_for_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
+    if principal is None:
+        return json_error(401, "unauthorized", _("A valid API token is required."))
+    # Flask-Login keeps the request's user here; the API never uses the session cookie.
+    g._login_user = principal
+    return None
+
+
+def register(app) -> list[Blueprint]:
+    """Build the /api/v1 blueprint of one app (a blueprint is set up once per app) with every
+    feature's API blueprint inside it."""
+    from ..auth.api import bp as auth_api
+    from ..cases.api import bp as cases_api
+    from ..centres.api import bp as centres_api
+    from . import openapi
+
+    api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    api_bp.before_request(_authenticate)
+    children = (openapi.bp, auth_api, centres_api, cases_api)
+    for child in children:
+        api_bp.register_blueprint(child)
+    app.register_blueprint(api_bp)
+    return [api_bp, *children]

@@ -1,0 +1,58 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..i18n import LANGUAGES, NATIVE_NAMES
+from .models import ROLES
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "caseworker": _l("Case worker"),
+    "mdt": _l("Multidisciplinary team"),
+    "secretariat": _l("Secretariat"),
+    "viewer": _l("Viewer"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class EmptyForm(FlaskForm):
+    """Buttons that only need CSRF protection (sign-out, revoke, ...)."""
+
+
+def _roles_field():
+    return MultiCheckboxField(_l("Roles"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(_l("Name"), validators=[Length(max=200)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=1024)])
+    roles = _roles_field()
+    locale = SelectField(_l("Language"), choices=[SelectChoice(code, NATIVE_NAMES[code]) for code in LANGUAGES])
+
+
+class UserEditForm(FlaskForm):
+    roles = _roles_field()
+    active = BooleanField(_l("Account active"))
+    version = HiddenField()
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[Length(max=100)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+from ..util import manual_version, new_id, utcnow
+
+ROLES = ("admin", "caseworker", "mdt", "secretariat", "viewer")
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    email: str = Field(max_length=254, unique=True, index=True)
+    display_name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=255)
+    centre_id: int = Field(foreign_key="centre.id", index=True)
+    locale: Optional[str] = Field(default=None, max_length=5)
+    active: bool = Field(default=True)
+    # Changes on disable and password change, which ends every open session of the user.
+    session_nonce: str = Field(default_factory=new_id, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_sign_in_at: Optional[datetime] = None
+    version: int = Field(default=1)
+
+    @declared_attr
+    def __mapper_args__(cls):
+        return manual_version(cls)
+
+
+class UserRole(SQLModel, table=True):
+    __tablename__ = "user_role"
+    user_id: str = Field(foreign_key="user_account.id", primary_key=True, max_length=36)
+    role: str = Field(primary_key=True, max_length=20)
+
+
+class ApiToken(SQLModel, table=True):
+    """Only the SHA-256 of a token is stored; the token itself is shown once."""
+
+    __tablename__ = "api_token"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = Field(foreign_key="user_account.id", index=True, max_length=36)
+    name: str = Field(default="", max_length=100)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: Optional[datetime] = None
+    revoked_at: Optional[datetime] = None
+
+
+class SignInFailure(SQLModel, table=True):
+    """A failed sign-in, keyed by a keyed hash of the account name or of the address (so the
+    table holds no e-mail addresses or IP addresses in clear)."""
+
+    __tablename__ = "sign_in_failure"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # "account" | "address"
+    key_hash: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,329 @@
+"""Users, sign-in, throttling and API tokens. Services check permissions, validate, write the
+audit record and flush; the request (or CLI unit of work) commits."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from .. import audit
+from ..centres.models import Centre
+from ..errors import Conflict, NotFound, PermissionDenied, ServiceError, Throttled, ValidationError
+from ..i18n import valid_locale
+from ..util import utcnow
+from .models import ROLES, ApiToken, SignInFailure, User, UserRole
+from .passwords import dummy_verify, hash_password, needs_rehash, verify_password
+from .permissions import Principal, require_role
+
+TOKEN_PREFIX = "br_"
+
+
+class SignInFailed(ServiceError):
+    status = 401
+    code = "sign_in_failed"
+    default_message = _l("The e-mail address or password is not correct.")
+
+
+# ---------------------------------------------------------------- principals
+
+def roles_of(session: Session, user_id: str) -> frozenset:
+    return frozenset(session.execute(select(UserRole.role).where(UserRole.user_id == user_id)).scalars())
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    centre = session.get(Centre, user.centre_id)
+    return Principal(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        centre_id=user.centre_id,
+        centre_code=centre.code,
+        timezone=centre.timezone,
+        locale=user.locale,
+        session_nonce=user.session_nonce,
+        roles=roles_of(session, user.id),
+    )
+
+
+def load_principal(session: Session, session_id: str) -> Principal | None:
+    """Flask-Login's user loader: `<user id>.<nonce>`; a changed nonce or a disabled user ends
+    the session."""
+    user_id, _, nonce = (session_id or "").partition(".")
+    user = session.get(User, user_id) if user_id else None
+    if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
+        return None
+    return principal_for(session, user)
+
+
+# ---------------------------------------------------------------- validation
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationError(_l("Enter a valid e-mail address."), field="email") from None
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    minimum = current_app.config.get("PASSWORD_MIN_LENGTH", 12)
+    if len(password or "") < minimum:
+        raise ValidationError(
+            _l("The password must be at least %(n)s characters long.", n=minimum), field="password"
+        )
+    if len(set(password)) < 4:
+        raise ValidationError(_l("The password is too simple: use more different characters."), field="password")
+    if email and password.lower() == email.lower():
+        raise ValidationError(_l("The password must not be the e-mail address."), field="password")
+
+
+def _check_roles(roles) -> list[str]:
+    roles = sorted(set(roles or []))
+    if not roles:
+        raise ValidationError(_l("Choose at least one role."), field="roles")
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValidationError(_l("Unknown role: %(role)s.", role=", ".join(unknown)), field="roles")
+    return roles
+
+
+def _centre_by_code(session: Session, code: str) -> Centre:
+    centre = session.execute(select(Centre).where(Centre.code == (code or "").strip().upper())).scalars().first()
+    if centre is None or not centre.active:
+        raise ValidationError(_l("Unknown centre: %(code)s.", code=code or ""), field="centre")
+    return centre
+
+
+# ---------------------------------------------------------------- users
+
+def create_user(session: Session, actor: Principal | None, *, email: str, password: str, centre_code: str,
+                roles, locale: str | None = None, display_name: str = "") -> User:
+    """Create an account. `actor` None means the command line (an operator on the server)."""
+    if actor is not None:
+        require_role(actor, "admin")
+    email = normalise_email(email)
+    centre = _centre_by_code(session, centre_code)
+    if actor is not None and actor.centre_id != centre.id:
+        raise PermissionDenied(_l("Administrators create accounts for their own centre only."))
+    roles = _check_roles(roles)
+    check_password_strength(password, email)
+    if locale and not valid_locale(locale):
+        raise ValidationError(_l("Unknown language: %(code)s.", code=locale), field="locale")
+    if len(display_name or "") > 200:
+        raise ValidationError(_l("The name is too long (at most %(n)s characters).", n=200), field="display_name")
+    if session.execute(select(User.id).where(User.email == email)).first():
+        raise ValidationError(_l("An account with this e-mail address already exists."), field="email")
+    user = User(email=email, password_hash=hash_password(password), centre_id=centre.id,
+                locale=valid_locale(locale), display_name=(display_name or "").strip())
+    session.add(user)
+    session.flush()
+    for role in roles:
+        session.add(UserRole(user_id=user.id, role=role))
+    session.flush()
+    audit.record(session, actor, "user.create", user, {"centre": centre.code, "roles": roles})
+    return user
+
+
+def _user_in_scope(session: Session, actor: Principal, user_id: str) -> User:
+    require_role(actor, "admin")
+    user = session.get(User, user_id)
+    if user is None or user.centre_id != actor.centre_id:
+        raise NotFound()
+    return user
+
+
+def _check_version(obj, version) -> None:
+    if version is not None and int(version) != obj.version:
+        raise Conflict()
+
+
+def list_users(session: Session, actor: Principal) -> list[tuple[User, frozenset]]:
+    require_role(actor, "admin")
+    users = session.execute(select(User).where(User.centre_id == actor.centre_id).order_by(User.email)).scalars().all()
+    return [(u, roles_of(session, u.id)) for u in users]
+
+
+def get_user(session: Session, actor: Principal, user_id: str) -> tuple[User, frozenset]:
+    user = _user_in_scope(session, actor, user_id)
+    return user, roles_of(session, user.id)
+
+
+def update_user(session: Session, actor: Principal, user_id: str, *, roles, active: bool, version) -> User:
+    user = _user_in_scope(session, actor, user_id)
+    _check_version(user, version)
+    roles = _check_roles(roles)
+    if user.id == actor.id and (not active or "admin" not in roles):
+        raise ValidationError(_l("You cannot disable your own account or remove your own administrator role."))
+    before = sorted(roles_of(session, user.id))
+    changes = {}
+    if before != roles:
+        session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+        for role in roles:
+            session.add(UserRole(user_id=user.id, role=role))
+        changes["roles"] = {"from": before, "to": roles}
+    if user.active != bool(active):
+        user.active = bool(active)
+        user.session_nonce = secrets.token_hex(16)  # ends the user's open sessions
+        changes["active"] = user.active
+    if changes:
+        user.version += 1
+        session.add(user)
+        try:
+            session.flush()
+        except StaleDataError:
+            raise Conflict() from None
+        audit.record(session, actor, "user.update", user, changes)
+    return user
+
+
+def set_locale(session: Session, actor: Principal, locale: str) -> None:
+    code = valid_locale(locale)
+    if code is None:
+        raise ValidationError(_l("Unknown language: %(code)s.", code=locale or ""), field="locale")
+    user = session.get(User, actor.id)
+    user.locale = code
+    session.add(user)
+    session.flush()
+
+
+def change_password(session: Session, actor: Principal, current: str, new: str) -> None:
+    user = session.get(User, actor.id)
+    if not verify_password(user.password_hash, current or ""):
+        raise ValidationError(_l("The current password is not correct."), field="current_password")
+    check_password_strength(new, user.email)
+    user.password_hash = hash_password(new)
+    user.session_nonce = secrets.token_hex(16)
+    user.version += 1
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.password_change", user)
+
+
+# ---------------------------------------------------------------- sign-in
+
+def _key(kind: str, value: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def _failures(session: Session, kind: str, key: str, since) -> int:
+    return session.execute(
+        select(func.count(SignInFailure.id)).where(
+            SignInFailure.kind == kind, SignInFailure.key_hash == key, SignInFailure.at >= since
+        )
+    ).scalar_one()
+
+
+def authenticate(session: Session, email: str, password: str, address: str | None) -> Principal:
+    """Check a sign-in. Failures are counted per account and per address; past the limits the
+    attempt is refused before the password is even checked."""
+    cfg = current_app.config
+    email_key = _key("account", (email or "").strip().lower())
+    address_key = _key("address", address or "-")
+    since = utcnow() - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    user = session.execute(select(User).where(User.email == (email or "").strip().lower())).scalars().first()
+    if (_failures(session, "account", email_key, since) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+            or _failures(session, "address", address_key, since) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        audit.record(session, None, "auth.sign_in_throttled", user, {})
+        raise Throttled(_l("Too many failed sign-ins. Please wait %(minutes)s minutes and try again.",
+                           minutes=cfg["LOGIN_WINDOW_MINUTES"]))
+    if user is None:
+        dummy_verify(password or "")
+        ok, reason = False, "unknown_account"
+    elif not verify_password(user.password_hash, password or ""):
+        ok, reason = False, "bad_password"
+    elif not user.active:
+        ok, reason = False, "disabled"
+    else:
+        ok, reason = True, None
+    if not ok:
+        session.add(SignInFailure(kind="account", key_hash=email_key))
+        session.add(SignInFailure(kind="address", key_hash=address_key))
+        session.flush()
+        audit.record(session, None, "auth.sign_in_failed", user, {"reason": reason})
+        raise SignInFailed()
+    session.execute(delete(SignInFailure).where(SignInFailure.kind == "account", SignInFailure.key_hash == email_key))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_sign_in_at = utcnow()
+    session.add(user)
+    session.flush()
+    principal = principal_for(session, user)
+    audit.record(session, principal, "auth.sign_in", user)
+    return principal
+
+
+def sign_out(session: Session, actor: Principal) -> None:
+    audit.record(session, actor, "auth.sign_out", ("user_account", actor.id))
+
+
+# ---------------------------------------------------------------- API tokens
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, actor: Principal | None, user_id: str, name: str = "") -> tuple[ApiToken, str]:
+    """Return the stored token and the token itself, which is shown once and never stored."""
+    user = session.get(User, user_id)
+    if actor is not None and (user is None or actor.id != user_id):
+        user = _user_in_scope(session, actor, user_id)
+    if user is None:
+        raise NotFound()
+    if not user.active:
+        raise ValidationError(_l("The account is disabled."))
+    if len(name or "") > 100:
+        raise ValidationError(_l("The name is too long (at most %(n)s characters).", n=100), field="name")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=(name or "").strip(), token_hash=_token_hash(plain), prefix=plain[:10])
+    session.add(token)
+    session.flush()
+    audit.record(session, actor, "token.create", token, {"user": user.id})
+    return token, plain
+
+
+def list_tokens(session: Session, actor: Principal, user_id: str) -> list[ApiToken]:
+    if actor.id != user_id:
+        _user_in_scope(session, actor, user_id)
+    return session.execute(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())).scalars().all()
+
+
+def revoke_token(session: Session, actor: Principal, token_id: str) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound()
+    if token.user_id != actor.id:
+        _user_in_scope(session, actor, token.user_id)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.flush()
+        audit.record(session, actor, "token.revoke", token, {"user": token.user_id})
+    return token
+
+
+def principal_for_token(session: Session, plain: str) -> Principal | None:
+    if not plain or not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))).scalars().first()
+    if token is None or token.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+        session.add(token)
+    return principal_for(session, user)
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.execute(select(User).where(User.email == (email or "").strip().lower())).scalars().first()

@@ -1,0 +1,1 @@
+"""Case files: a centre's encrypted file on a person, its notes and attachments."""

@@ -1,0 +1,1 @@
+"""Countries, centres, partnerships and crossing points: the reference data every feature uses."""

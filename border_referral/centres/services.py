@@ -1,0 +1,199 @@
+"""Reference data: reading it (every feature) and managing it (administrators).
+
+Reference data is shared by the whole network, so any administrator may maintain it; every change
+is audited. Partners are what scope cross-border work: a centre only ever works with the centres
+it shares a partnership with."""
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from .. import audit
+from ..auth.permissions import require_role
+from ..errors import Conflict, NotFound, ValidationError
+from .models import LANGS, Centre, CentreCrossing, Country, CrossingPoint, Partnership, PartnershipMember
+
+CODE_RE = {
+    Centre: re.compile(r"^[A-Z]{2,8}$"),
+    CrossingPoint: re.compile(r"^[A-Z]{2,6}-[A-Z]{2,6}$"),
+    Partnership: re.compile(r"^[A-Z]{2,8}(-[A-Z]{2,8}){1,2}$"),
+}
+NAME_MAX = {Centre: 200, CrossingPoint: 200, Partnership: 300}
+
+
+# ---------------------------------------------------------------- reading
+
+def countries(session: Session) -> list[Country]:
+    return session.execute(select(Country).order_by(Country.code)).scalars().all()
+
+
+def centres(session: Session, active_only: bool = False) -> list[Centre]:
+    q = select(Centre).order_by(Centre.code)
+    if active_only:
+        q = q.where(Centre.active.is_(True))
+    return session.execute(q).scalars().all()
+
+
+def crossings(session: Session) -> list[CrossingPoint]:
+    return session.execute(select(CrossingPoint).order_by(CrossingPoint.code)).scalars().all()
+
+
+def partnerships(session: Session) -> list[Partnership]:
+    return session.execute(select(Partnership).order_by(Partnership.code)).scalars().all()
+
+
+def by_code(session: Session, model, code: str):
+    obj = session.execute(select(model).where(model.code == (code or "").strip().upper())).scalars().first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+def members(session: Session, partnership_id: int) -> list[Centre]:
+    return session.execute(
+        select(Centre).join(PartnershipMember, PartnershipMember.centre_id == Centre.id)
+        .where(PartnershipMember.partnership_id == partnership_id).order_by(Centre.code)
+    ).scalars().all()
+
+
+def crossings_of(session: Session, centre_id: int) -> list[CrossingPoint]:
+    return session.execute(
+        select(CrossingPoint).join(CentreCrossing, CentreCrossing.crossing_id == CrossingPoint.id)
+        .where(CentreCrossing.centre_id == centre_id).order_by(CrossingPoint.code)
+    ).scalars().all()
+
+
+def partnerships_of(session: Session, centre_id: int) -> list[Partnership]:
+    return session.execute(
+        select(Partnership).join(PartnershipMember, PartnershipMember.partnership_id == Partnership.id)
+        .where(PartnershipMember.centre_id == centre_id, Partnership.active.is_(True)).order_by(Partnership.code)
+    ).scalars().all()
+
+
+def partners_of(session: Session, centre_id: int) -> list[Centre]:
+    """The centres this centre works with: fellow members of its active partnerships."""
+    mine = select(PartnershipMember.partnership_id).join(
+        Partnership, Partnership.id == PartnershipMember.partnership_id
+    ).where(PartnershipMember.centre_id == centre_id, Partnership.active.is_(True))
+    return session.execute(
+        select(Centre).join(PartnershipMember, PartnershipMember.centre_id == Centre.id)
+        .where(PartnershipMember.partnership_id.in_(mine), Centre.id != centre_id, Centre.active.is_(True))
+        .distinct().order_by(Centre.code)
+    ).scalars().all()
+
+
+def are_partners(session: Session, centre_a: int, centre_b: int) -> bool:
+    return any(c.id == centre_b for c in partners_of(session, centre_a))
+
+
+# ---------------------------------------------------------------- managing
+
+def _clean_names(model, data: dict) -> dict:
+    names = {}
+    limit = NAME_MAX[model]
+    for lang in LANGS:
+        value = (data.get(f"name_{lang}") or "").strip()
+        if not value:
+            raise ValidationError(_l("Enter the name in every language."), field=f"name_{lang}")
+        if len(value) > limit:
+            raise ValidationError(_l("The name is too long (at most %(n)s characters).", n=limit), field=f"name_{lang}")
+        names[f"name_{lang}"] = value
+    return names
+
+
+def _start(session: Session, actor, model, code: str | None, data: dict, version):
+    """Shared first half of every save: permission, code, names, the row (new or current)."""
+    require_role(actor, "admin")
+    names = _clean_names(model, data)
+    if code is None:
+        new_code = (data.get("code") or "").strip().upper()
+        if not CODE_RE[model].match(new_code):
+            raise ValidationError(_l("The code is not in the expected form."), field="code")
+        if session.execute(select(model.id).where(model.code == new_code)).first():
+            raise ValidationError(_l("This code is already used."), field="code")
+        obj = model(code=new_code, **names)
+    else:
+        obj = by_code(session, model, code)
+        if version is None or int(version) != obj.version:
+            raise Conflict()
+        for key, value in names.items():
+            setattr(obj, key, value)
+        obj.version += 1
+    obj.active = bool(data.get("active", True))
+    return obj
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:  # saved by someone else since it was read
+        raise Conflict() from None
+
+
+def _replace_links(session: Session, obj, link_model, owner_field: str, other_field: str, others) -> None:
+    """Save obj and make its link rows (centre crossings, partnership members) exactly `others`."""
+    session.add(obj)
+    _flush(session)
+    session.execute(delete(link_model).where(getattr(link_model, owner_field) == obj.id))
+    for other in others:
+        session.add(link_model(**{owner_field: obj.id, other_field: other.id}))
+
+
+def _finish(session: Session, actor, obj, created: bool, details: dict | None = None):
+    session.add(obj)
+    _flush(session)
+    kind = obj.__tablename__
+    audit.record(session, actor, f"{kind}.{'create' if created else 'update'}", (kind, obj.code), details or {})
+    return obj
+
+
+def save_centre(session: Session, actor, code: str | None, data: dict, version=None) -> Centre:
+    obj = _start(session, actor, Centre, code, data, version)
+    country = (data.get("country_code") or "").strip().upper()
+    if session.get(Country, country) is None:
+        raise ValidationError(_l("Choose a country."), field="country_code")
+    tz = (data.get("timezone") or "").strip()
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_l("Choose a valid time zone."), field="timezone") from None
+    obj.country_code, obj.timezone = country, tz
+    crossing_codes = sorted(set(data.get("crossings") or []))
+    found = session.execute(select(CrossingPoint).where(CrossingPoint.code.in_(crossing_codes))).scalars().all()
+    if len(found) != len(crossing_codes):
+        raise ValidationError(_l("Unknown crossing point."), field="crossings")
+    created = obj.id is None
+    _replace_links(session, obj, CentreCrossing, "centre_id", "crossing_id", found)
+    return _finish(session, actor, obj, created, {"crossings": crossing_codes})
+
+
+def save_crossing(session: Session, actor, code: str | None, data: dict, version=None) -> CrossingPoint:
+    obj = _start(session, actor, CrossingPoint, code, data, version)
+    return _finish(session, actor, obj, obj.id is None)
+
+
+def save_partnership(session: Session, actor, code: str | None, data: dict, version=None) -> Partnership:
+    obj = _start(session, actor, Partnership, code, data, version)
+    member_codes = sorted(set(c.strip().upper() for c in (data.get("members") or []) if c.strip()))
+    found = session.execute(select(Centre).where(Centre.code.in_(member_codes))).scalars().all()
+    if len(found) != len(member_codes):
+        raise ValidationError(_l("Unknown centre."), field="members")
+    if not 2 <= len(found) <= 3:
+        raise ValidationError(_l("A partnership joins two or three centres."), field="members")
+    if len({c.country_code for c in found}) < 2:
+        raise ValidationError(_l("A partnership joins centres of different countries."), field="members")
+    created = obj.id is None
+    _replace_links(session, obj, PartnershipMember, "partnership_id", "centre_id", found)
+    return _finish(session, actor, obj, created, {"members": member_codes})
+
+
+def centre_by_id(session: Session, centre_id: int) -> Centre:
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        raise NotFound()
+    return centre

@@ -1,0 +1,153 @@
+"""Command line: `.venv/bin/flask --app wsgi COMMAND`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .database import session_scope
+from .errors import ServiceError
+
+
+def migrate(app: Flask, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic (the only way the schema changes)."""
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = Config()
+    cfg.set_main_option("script_location", str(root / "migrations"))
+    cfg.attributes["engine"] = app.extensions["br_engine"]
+    command.upgrade(cfg, revision)
+
+
+def _fail(message) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    register_keys(app)
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or migrate the database schema."""
+        migrate(current_app)
+        click.echo("Database schema is up to date.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load the demo centres, partnerships, crossings and users (idempotent)."""
+        from .demo import DEMO_PASSWORD, demo_accounts, seed
+
+        with session_scope() as s:
+            added = seed(s)
+        click.echo("Demo data: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+        click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+        for email, code, roles in demo_accounts():
+            click.echo(f"  {email:48} {code}  {','.join(roles)}")
+
+    users = AppGroup("users", help="Manage user accounts.")
+    app.cli.add_command(users)
+
+    @users.command("create")
+    @click.option("--email", required=True)
+    @click.option("--password", required=True)
+    @click.option("--centre", "centre_code", required=True)
+    @click.option("--role", "roles", required=True, multiple=True, help="Repeat or separate with commas.")
+    @click.option("--locale", default=None)
+    @click.option("--name", "display_name", default="")
+    def users_create(email, password, centre_code, roles, locale, display_name):
+        """Create a user in a centre."""
+        from .auth.services import create_user
+
+        role_list = [r.strip() for item in roles for r in item.split(",") if r.strip()]
+        try:
+            with session_scope() as s:
+                user = create_user(s, None, email=email, password=password, centre_code=centre_code,
+                                   roles=role_list, locale=locale, display_name=display_name)
+                click.echo(f"Created user {user.email} ({user.id}).")
+        except ServiceError as exc:
+            _fail(exc.message)
+
+    @users.command("disable")
+    @click.argument("email")
+    def users_disable(email):
+        """Disable a user (ends their sessions; tokens stop working)."""
+        import secrets
+
+        from . import audit
+        from .auth.services import user_by_email
+
+        with session_scope() as s:
+            user = user_by_email(s, email)
+            if user is None:
+                _fail(f"no such user: {email}")
+            user.active = False
+            user.session_nonce = secrets.token_hex(16)
+            user.version += 1
+            s.add(user)
+            audit.record(s, None, "user.update", user, {"active": False, "via": "cli"})
+        click.echo("Disabled.")
+
+    tokens = AppGroup("tokens", help="Manage API tokens.")
+    app.cli.add_command(tokens)
+
+    @tokens.command("create")
+    @click.argument("email")
+    @click.option("--name", default="cli")
+    def tokens_create(email, name):
+        """Print a new API token for EMAIL (shown once, as the last line)."""
+        from .auth.services import create_token, user_by_email
+
+        try:
+            with session_scope() as s:
+                user = user_by_email(s, email)
+                if user is None:
+                    _fail(f"no such user: {email}")
+                _token, plain = create_token(s, None, user.id, name)
+        except ServiceError as exc:
+            _fail(exc.message)
+        click.echo("API token (store it now; it cannot be shown again):")
+        click.echo(plain)
+
+    audit_group = AppGroup("audit", help="The audit log.")
+    app.cli.add_command(audit_group)
+
+    @audit_group.command("verify")
+    def audit_verify():
+        """Check the hash chain; report the first broken link."""
+        from .audit import verify
+
+        with session_scope() as s:
+            result = verify(s)
+        if result.ok:
+            click.echo(f"Audit log intact: {result.checked} records.")
+        else:
+            _fail(f"audit log broken at record {result.first_broken}: {result.reason} ({result.checked} records intact before it)")
+
+
+
+def register_keys(app: Flask) -> None:
+    keys = AppGroup("keys", help="Encryption keys.")
+    app.cli.add_command(keys)
+
+    @keys.command("rotate")
+    @click.option("--centre", "centre_code", default=None, help="Only this centre (default: every centre).")
+    def keys_rotate(centre_code):
+        """Rotate key-encryption keys: rewrap every data key, then retire the old versions."""
+        from .centres.services import centres
+        from .crypto.rotation import rotate
+
+        with session_scope() as s:
+            codes = [c.code for c in centres(s)]
+        if centre_code:
+            if centre_code.upper() not in codes:
+                _fail(f"unknown centre: {centre_code}")
+            codes = [centre_code.upper()]
+        for code in codes:
+            result = rotate(code)
+            click.echo(f"{code}: key version {result.version}, {result.rewrapped} data keys rewrapped, "
+                       f"retired versions {result.retired or '-'}")

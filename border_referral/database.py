@@ -1,0 +1,97 @@
+"""Engine and the session of a request.
+
+One commit point per request: services flush, never commit; `after_request` commits when the
+response is a success (status < 400) and rolls back otherwise, before anything reaches the
+client, so a failed commit becomes an error page and never a false success."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+
+def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no branch - runs per connection
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["br_engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @app.after_request
+    def _commit(response):
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400 or g.pop("commit_despite_error", False):
+                    session.commit()
+                    _run_on_commit()
+                else:
+                    session.rollback()
+                    g.pop("on_commit", None)
+            finally:
+                session.close()
+        return response
+
+    @app.teardown_request
+    def _close(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+
+
+def on_commit(callback) -> None:
+    """Run `callback` once the current unit of work has committed (e.g. delete a file that a
+    committed erasure no longer references); never if it rolls back."""
+    g.setdefault("on_commit", []).append(callback)
+
+
+def _run_on_commit() -> None:
+    for callback in g.pop("on_commit", []):
+        callback()
+
+
+def engine() -> Engine:
+    return current_app.extensions["br_engine"]
+
+
+def get_session() -> Session:
+    """The request's session (created on first use)."""
+    if "db_session" not in g:
+        g.db_session = Session(engine(), expire_on_commit=False)
+    return g.db_session
+
+
+@contextmanager
+def session_scope(eng: Engine | None = None):
+    """A unit of work outside a request (CLI, jobs): commit on success, roll back on error."""
+    session = Session(eng or engine(), expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        if has_app_context():
+            g.pop("on_commit", None)
+        raise
+    else:
+        if has_app_context():
+            _run_on_commit()
+    finally:
+        session.close()

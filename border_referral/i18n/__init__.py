@@ -1,0 +1,160 @@
+"""The one place that knows about languages, calendars, time zones and number formats.
+
+Thai readers get Buddhist Era years (C.E. + 543); every time is stored in UTC and shown in the
+time zone of the reader's centre (Asia/Bangkok, Asia/Yangon or Asia/Vientiane)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale as _babel_locale
+
+LANGUAGES = ("th", "my", "lo", "en")
+# Each language named in itself, for the switcher.
+NATIVE_NAMES = {"th": "ไทย", "my": "မြန်မာ", "lo": "ລາວ", "en": "English"}
+BE_OFFSET = 543
+
+
+def valid_locale(value) -> str | None:
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip().lower().replace("_", "-").split("-")[0]
+    return value if value in LANGUAGES else None
+
+
+def select_locale() -> str:
+    """Order of CONTRACT.md: the signed-in user's choice, else ?lang= / the switcher (kept in the
+    session), else Accept-Language, else the default."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated and valid_locale(current_user.locale):
+        return current_user.locale
+    if has_request_context():
+        chosen = valid_locale(request.args.get("lang")) or valid_locale(session.get("lang"))
+        if chosen:
+            return chosen
+        best = request.accept_languages.best_match(LANGUAGES)
+        if best:
+            return best
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+
+
+def select_timezone() -> str:
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        tz = getattr(current_user, "timezone", None)
+        if tz:
+            return tz
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Bangkok")
+
+
+def current_locale() -> str:
+    if has_request_context():
+        return str(_babel_locale() or "en")
+    return "en"
+
+
+def _buddhist(pattern: str, year: int, locale: str) -> str:
+    """Rewrite a CLDR pattern so that its year (and era) show the Buddhist Era."""
+    out, i, n = [], 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "'":
+            j = pattern.find("'", i + 1)
+            j = n - 1 if j == -1 else j
+            out.append(pattern[i : j + 1])
+            i = j + 1
+            continue
+        if ch in "yGu":
+            j = i
+            while j < n and pattern[j] == ch:
+                j += 1
+            width = j - i
+            be = year + BE_OFFSET
+            if ch == "G":
+                out.append("'พ.ศ.'" if locale == "th" else "'B.E.'")
+            else:
+                text = f"{be % 100:02d}" if width == 2 else str(be)
+                out.append(f"'{text}'")
+            i = j
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _pattern(kind: str, fmt: str, locale: str):
+    getter = {"date": babel_dates.get_date_format, "time": babel_dates.get_time_format}[kind]
+    return getter(fmt, locale=locale).pattern
+
+
+def format_date(value: date | datetime | None, fmt: str = "medium", locale: str | None = None, tz: str | None = None) -> str:
+    if value is None:
+        return ""
+    locale = locale or current_locale()
+    if isinstance(value, datetime):
+        value = to_local(value, tz).date()
+    pattern = _pattern("date", fmt, locale)
+    if locale == "th":
+        pattern = _buddhist(pattern, value.year, locale)
+    return babel_dates.format_date(value, pattern, locale=locale)
+
+
+def format_time(value: datetime | None, fmt: str = "short", locale: str | None = None, tz: str | None = None) -> str:
+    if value is None:
+        return ""
+    locale = locale or current_locale()
+    return babel_dates.format_time(to_local(value, tz), _pattern("time", fmt, locale), locale=locale)
+
+
+def format_datetime(value: datetime | None, fmt: str = "medium", locale: str | None = None, tz: str | None = None) -> str:
+    """Date and time in the reader's centre time zone, e.g. "24 ก.ย. 2562 13:05"."""
+    if value is None:
+        return ""
+    return f"{format_date(value, fmt, locale, tz)} {format_time(value, 'short', locale, tz)}"
+
+
+def to_local(value: datetime, tz: str | None = None) -> datetime:
+    """Naive values are UTC (as stored); the result is in the given or the reader's zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    zone = ZoneInfo(tz or (select_timezone() if has_request_context() else "Asia/Bangkok"))
+    return value.astimezone(zone)
+
+
+def format_isodate(value: str | None, fmt: str = "medium", locale: str | None = None) -> str:
+    """A date kept as YYYY-MM-DD text (as in encrypted fields), in the reader's calendar."""
+    if not value:
+        return ""
+    return format_date(date.fromisoformat(value), fmt, locale)
+
+
+def format_number(value, locale: str | None = None) -> str:
+    if value is None:
+        return ""
+    return babel_numbers.format_decimal(value, locale=locale or current_locale())
+
+
+def thai_fiscal_year(value: date, buddhist: bool = True) -> int:
+    """The Thai fiscal year runs 1 October to 30 September and is named by the year it ends in."""
+    year = value.year + 1 if value.month >= 10 else value.year
+    return year + BE_OFFSET if buddhist else year
+
+
+def init_app(app) -> None:
+    from ..extensions import babel
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
+    )
+    app.jinja_env.filters.update(
+        date=format_date, datetime=format_datetime, time=format_time, number=format_number, isodate=format_isodate
+    )
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, NATIVE_NAMES=NATIVE_NAMES, current_locale=current_locale)

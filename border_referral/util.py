@@ -1,0 +1,21 @@
+"""Small helpers shared by every feature."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+
+def new_id() -> str:
+    """An opaque identifier for URLs and the API (never a sequential integer)."""
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime (stored as UTC; shown in the reader's zone by i18n)."""
+    return datetime.now(timezone.utc)
+
+
+def manual_version(cls) -> dict:
+    """Mapper arguments for optimistic locking where the service bumps `version` itself: every
+    UPDATE says WHERE version = <the version read>, so a concurrent save raises StaleDataError."""
+    return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}

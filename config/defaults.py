@@ -1,0 +1,50 @@
+"""Default configuration. Every name here can be overridden by an environment variable of the
+same name (see border_referral.config_loader); values are parsed by the type of the default."""
+
+# Where the instance lives (SQLite database, secret key, key ring, uploads). Relative paths are
+# taken from the repository root. Env: BORDER_REFERRAL_INSTANCE.
+BORDER_REFERRAL_INSTANCE = "instance"
+# Key ring outside the database. Empty means "<instance>/keyring.json". Env: BORDER_REFERRAL_KEYRING.
+BORDER_REFERRAL_KEYRING = ""
+
+# Empty means a SQLite file in the instance folder; a postgresql+psycopg:// URL uses PostgreSQL.
+DATABASE_URL = ""
+# Optional; used for shared rate-limit state when set.
+REDIS_URL = ""
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+LANGUAGES = ["th", "my", "lo", "en"]
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
+
+# Sessions: expire after this many minutes without a request.
+SESSION_IDLE_MINUTES = 30
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# None: Secure is set whenever the request came over HTTPS (see web.py). True/False force it.
+SESSION_COOKIE_SECURE = None
+SESSION_COOKIE_NAME = "br_session"
+
+# Passwords (argon2id). Parameters follow the argon2-cffi defaults (RFC 9106 low-memory profile).
+PASSWORD_MIN_LENGTH = 12
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_COST = 65536
+ARGON2_PARALLELISM = 4
+
+# Sign-in throttling: after this many failures inside the window, further attempts for the same
+# account (or from the same address) are refused until the window has passed.
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+LOGIN_WINDOW_MINUTES = 15
+
+# Attachments: at most this many bytes each (larger: 413); stored encrypted under
+# ATTACHMENT_DIR (empty: "<instance>/attachments"). Request bodies may be a little larger than one
+# attachment (form fields, multipart boundaries).
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_DIR = ""
+MAX_CONTENT_LENGTH = 21 * 1024 * 1024
+
+# Trust X-Forwarded-* from this many proxies (0 when gunicorn faces clients directly).
+PROXY_FIX_HOPS = 0
+
+LOG_LEVEL = "INFO"

@@ -1,0 +1,37 @@
+"""Alembic environment: the engine comes from the app (cli.migrate) or from DATABASE_URL."""
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import border_referral.audit.models  # noqa: F401  (register tables on the metadata)
+import border_referral.auth.models  # noqa: F401
+import border_referral.cases.models  # noqa: F401
+import border_referral.centres.models  # noqa: F401
+import border_referral.crypto.models  # noqa: F401
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _engine():
+    eng = config.attributes.get("engine")
+    if eng is not None:
+        return eng
+    from border_referral import settings
+    from border_referral.database import make_engine
+
+    return make_engine(settings.load()["DATABASE_URL"])
+
+
+def run_migrations_online() -> None:
+    eng = _engine()
+    with eng.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations_online()

@@ -1,0 +1,174 @@
+import pytest
+from sqlalchemy import func, select
+
+from border_referral.audit.models import AuditRecord
+from border_referral.auth import services
+from border_referral.auth.models import ApiToken, SignInFailure, User
+from border_referral.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationError
+from tests.conftest import DEMO_PASSWORD, demo_email, principal
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def test_create_user_hashes_with_argon2id_and_records_audit(db):
+    with db() as s:
+        admin = principal(s, "admin", "CR")
+        user = services.create_user(s, admin, email="Somchai@Example.org", password="a long passphrase 1",
+                                    centre_code="CR", roles=["caseworker", "mdt"], locale="th")
+        uid = user.id
+    with db() as s:
+        user = s.get(User, uid)
+        assert user.email == "somchai@example.org"
+        assert user.password_hash.startswith("$argon2id$")
+        assert "a long passphrase 1" not in user.password_hash
+        assert services.roles_of(s, uid) == {"caseworker", "mdt"}
+        rec = s.execute(select(AuditRecord).where(AuditRecord.action == "user.create", AuditRecord.target_id == uid)).scalar_one()
+        assert rec.actor_id == admin.id and rec.actor_centre == "CR"
+        assert "somchai" not in rec.details
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"password": "short1"}, "password"),
+    ({"password": "aaaaaaaaaaaaaaaa"}, "password"),
+    ({"centre_code": "XX"}, "centre"),
+    ({"roles": []}, "roles"),
+    ({"roles": ["superuser"]}, "roles"),
+    ({"email": "not-an-address"}, "email"),
+    ({"email": demo_email("viewer", "CR")}, "email"),
+    ({"locale": "fr"}, "locale"),
+])
+def test_create_user_refuses_bad_input_and_writes_nothing(db, kwargs, field):
+    data = {"email": "new.person@example.org", "password": "correct horse battery", "centre_code": "CR",
+            "roles": ["viewer"], "locale": None}
+    data.update(kwargs)
+    with db() as s:
+        before = s.execute(select(func.count(User.id))).scalar_one()
+        with pytest.raises(ValidationError) as err:
+            services.create_user(s, None, **data)
+        assert err.value.field == field
+        assert str(err.value.message)
+        assert s.execute(select(func.count(User.id))).scalar_one() == before
+
+
+def test_only_admins_of_the_same_centre_create_users(db):
+    with db() as s:
+        with pytest.raises(PermissionDenied):
+            services.create_user(s, principal(s, "case", "CR"), email="x@example.org", password="correct horse battery",
+                                 centre_code="CR", roles=["viewer"])
+        with pytest.raises(PermissionDenied):
+            services.create_user(s, principal(s, "admin", "TL"), email="x@example.org", password="correct horse battery",
+                                 centre_code="CR", roles=["viewer"])
+
+
+def test_admin_sees_only_own_centre_users_and_others_are_not_found(db):
+    with db() as s:
+        admin = principal(s, "admin", "CR")
+        emails = {u.email for u, _roles in services.list_users(s, admin)}
+        assert emails == {demo_email(r, "CR") for r in ("admin", "case", "secretariat", "viewer")}
+        other = services.user_by_email(s, demo_email("case", "TL"))
+        with pytest.raises(NotFound):
+            services.get_user(s, admin, other.id)
+
+
+def test_update_user_checks_version_and_disabling_ends_sessions(db):
+    with db() as s:
+        admin = principal(s, "admin", "CR")
+        viewer = services.user_by_email(s, demo_email("viewer", "CR"))
+        nonce, version = viewer.session_nonce, viewer.version
+        services.update_user(s, admin, viewer.id, roles=["viewer", "caseworker"], active=False, version=version)
+        assert viewer.session_nonce != nonce and viewer.version == version + 1
+        assert services.load_principal(s, f"{viewer.id}.{nonce}") is None
+        with pytest.raises(Conflict):
+            services.update_user(s, admin, viewer.id, roles=["viewer"], active=True, version=version)
+
+
+def test_admin_cannot_lock_themselves_out(db):
+    with db() as s:
+        admin = principal(s, "admin", "CR")
+        me = services.user_by_email(s, admin.email)
+        with pytest.raises(ValidationError):
+            services.update_user(s, admin, me.id, roles=["viewer"], active=True, version=me.version)
+
+
+def test_authenticate_success_and_wrong_password(db):
+    with db() as s:
+        p = services.authenticate(s, demo_email("case", "TL"), DEMO_PASSWORD, "10.0.0.1")
+        assert p.centre_code == "TL" and p.timezone == "Asia/Yangon" and p.has_role("mdt")
+        with pytest.raises(services.SignInFailed):
+            services.authenticate(s, demo_email("case", "TL"), "wrong password!!", "10.0.0.1")
+        with pytest.raises(services.SignInFailed):
+            services.authenticate(s, "nobody@example.org", "whatever password", "10.0.0.1")
+        actions = s.execute(select(AuditRecord.action).order_by(AuditRecord.seq)).scalars().all()
+        assert actions[-3:] == ["auth.sign_in", "auth.sign_in_failed", "auth.sign_in_failed"]
+        # The failure table holds keyed hashes, never the address or the e-mail.
+        keys = s.execute(select(SignInFailure.key_hash)).scalars().all()
+        assert keys and all("@" not in k and "10.0.0.1" not in k for k in keys)
+
+
+def test_throttle_per_account(app, db):
+    email = demo_email("case", "MS")
+    with db() as s:
+        for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+            with pytest.raises(services.SignInFailed):
+                services.authenticate(s, email, "wrong password!!", "10.0.0.2")
+        # Even the right password is refused while throttled, from any address.
+        with pytest.raises(Throttled):
+            services.authenticate(s, email, DEMO_PASSWORD, "10.9.9.9")
+        # Other accounts are not affected.
+        assert services.authenticate(s, demo_email("admin", "MS"), DEMO_PASSWORD, "10.9.9.9")
+
+
+def test_throttle_per_address(app, db):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    with db() as s:
+        for i in range(3):
+            with pytest.raises(services.SignInFailed):
+                services.authenticate(s, f"guess{i}@example.org", "wrong password!!", "192.0.2.7")
+        with pytest.raises(Throttled):
+            services.authenticate(s, demo_email("admin", "CR"), DEMO_PASSWORD, "192.0.2.7")
+        assert services.authenticate(s, demo_email("admin", "CR"), DEMO_PASSWORD, "192.0.2.8")
+
+
+def test_disabled_user_cannot_sign_in(db):
+    with db() as s:
+        admin = principal(s, "admin", "CR")
+        viewer = services.user_by_email(s, demo_email("viewer", "CR"))
+        services.update_user(s, admin, viewer.id, roles=["viewer"], active=False, version=viewer.version)
+        with pytest.raises(services.SignInFailed):
+            services.authenticate(s, viewer.email, DEMO_PASSWORD, "10.0.0.3")
+
+
+def test_tokens_are_stored_hashed_shown_once_and_revocable(db):
+    with db() as s:
+        me = principal(s, "case", "CR")
+        token, plain = services.create_token(s, me, me.id, "laptop")
+        stored = s.get(ApiToken, token.id)
+        assert plain not in (stored.token_hash, stored.prefix) and len(plain) > 40
+        assert services.principal_for_token(s, plain).id == me.id
+        assert services.principal_for_token(s, plain + "x") is None
+        services.revoke_token(s, me, token.id)
+        assert services.principal_for_token(s, plain) is None
+
+
+def test_tokens_of_other_users_need_an_admin_of_their_centre(db):
+    with db() as s:
+        viewer = services.user_by_email(s, demo_email("viewer", "CR"))
+        with pytest.raises(PermissionDenied):
+            services.create_token(s, principal(s, "case", "CR"), viewer.id)
+        with pytest.raises(NotFound):  # another centre's account is "not found", never "forbidden"
+            services.create_token(s, principal(s, "admin", "TL"), viewer.id)
+        token, _plain = services.create_token(s, principal(s, "admin", "CR"), viewer.id)
+        with pytest.raises(NotFound):
+            services.revoke_token(s, principal(s, "admin", "TL"), token.id)
+
+
+def test_change_password_checks_current_and_ends_sessions(db):
+    with db() as s:
+        me = principal(s, "case", "CK")
+        with pytest.raises(ValidationError):
+            services.change_password(s, me, "not my password", "another good passphrase")
+        with pytest.raises(ValidationError):
+            services.change_password(s, me, DEMO_PASSWORD, "short")
+        services.change_password(s, me, DEMO_PASSWORD, "another good passphrase")
+        assert services.load_principal(s, me.get_id()) is None
+        assert services.authenticate(s, me.email, "another good passphrase", "10.0.0.4")
