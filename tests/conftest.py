@@ -185,3 +185,15 @@ def principal(session, role="admin", centre="CR"):
     from border_referral.auth.services import principal_for, user_by_email
 
     return principal_for(session, user_by_email(session, demo_email(role, centre)))
+
+
+def translated(app, locale: str, message: str, **kw) -> str:
+    """What a reader of `locale` sees for a message of the code."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale(locale):
+        return gettext(message, **kw)
+
+
+NOT_ACCEPTED = ("This kind of file is not accepted. Attach a JPEG or PNG photo, a PDF, a Word document (DOCX) "
+                "or a plain text file.")

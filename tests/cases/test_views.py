@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from tests.cases.conftest import CANARY_ID, CANARY_LATIN, CANARY_MY, CANARY_TH
-from tests.conftest import demo_email
+from tests.conftest import NOT_ACCEPTED, demo_email, translated
 
 FORM = {"full_name": CANARY_MY, "latin_name": CANARY_LATIN, "sex": "female", "nationality": "MM", "status": "open",
         "assigned_to": "", "referral_source": "police", "id_documents-0-type": "passport",
@@ -88,7 +88,7 @@ def test_notes_and_attachments(case_url):
     assert got.status_code == 200 and got.mimetype == "image/png" and "attachment" in got.headers["Content-Disposition"]
     r = b.client.post(f"{url}/attachments", content_type="multipart/form-data",
                       data={"csrf_token": token, "file": (io.BytesIO(b"\x00\x01bin"), "x.bin")})
-    assert r.status_code == 415 and "not accepted" in r.get_data(as_text=True)
+    assert r.status_code == 415 and translated(b.client.application, "th", NOT_ACCEPTED) in r.get_data(as_text=True)
 
 
 def test_timeline_lists_reads_and_changes(case_url):
