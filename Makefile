@@ -17,12 +17,14 @@ run: install
 	@echo "Serving on http://127.0.0.1:$${PORT:-8000}"
 	$(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 
-install: $(STAMP) fonts $(MO)
+install: system-deps $(STAMP) fonts $(MO)
 
-# Debian packages the Python dependencies build against (PyICU needs ICU's headers).
+# Debian packages: ICU's headers for PyICU; Pango/HarfBuzz and the Noto fonts for the PDFs
+# (WeasyPrint shapes Thai, Burmese and Lao with them); poppler-utils to look at PDFs in the tests.
+DEBS := libicu-dev pkg-config build-essential libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core poppler-utils
 system-deps:
-	@dpkg -s libicu-dev pkg-config >/dev/null 2>&1 || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libicu-dev pkg-config build-essential; }
+	@dpkg -s $(DEBS) >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS); }
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(MAKE) --no-print-directory system-deps

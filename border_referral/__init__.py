@@ -9,7 +9,7 @@ from flask import Flask
 
 def create_app(config: dict | None = None) -> Flask:
     """The application factory: configuration, extensions, features."""
-    from . import cli, database, i18n, logs, settings, web
+    from . import cli, database, i18n, logs, pdf, settings, web
     from .api import register as register_api
     from .extensions import csrf, login_manager
 
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     logs.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
+    pdf.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     from . import auth
@@ -42,11 +43,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .cases import views as cases_views
     from .centres import views as centres_views
     from .main import views as main_views
+    from .screening import views as screening_views
 
     app.register_blueprint(main_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(centres_views.bp)
     app.register_blueprint(cases_views.bp)
+    app.register_blueprint(screening_views.bp)
     for bp in register_api(app):
         csrf.exempt(bp)  # the API authenticates by bearer token, never by cookie
     cli.register(app)

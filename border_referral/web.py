@@ -157,7 +157,7 @@ def show_service_error(form, exc: ServiceError) -> int:
     status to answer with. The status is >= 400, so the request's session is rolled back and a
     refused operation leaves nothing half-written."""
     field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
+    if field is not None and getattr(field, "type", "") not in ("HiddenField", "CSRFTokenField"):
         field.errors = list(field.errors) + [str(exc.message)]
     else:
         flash(str(exc.message), "error")

@@ -7,7 +7,7 @@ from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
 from ..database import get_session
-from ..errors import ValidationError
+from ..errors import ServiceError, ValidationError
 from ..web import json_error
 
 def documented(summary: str, *, request_model=None, responses: dict | None = None, tag: str = "general",
@@ -26,6 +26,8 @@ def documented(summary: str, *, request_model=None, responses: dict | None = Non
 def json_body() -> dict:
     """The request's JSON object; anything else is a 400 with a clear message (never a 500)."""
     data = request.get_json(silent=True)
+    if data is None:  # not JSON at all: 400, the request itself is malformed
+        raise ServiceError(_("The request body is not valid JSON."))
     if not isinstance(data, dict):
         raise ValidationError(_("The request body must be a JSON object."))
     return data
@@ -55,11 +57,12 @@ def register(app) -> list[Blueprint]:
     from ..auth.api import bp as auth_api
     from ..cases.api import bp as cases_api
     from ..centres.api import bp as centres_api
+    from ..screening.api import bp as screening_api
     from . import openapi
 
     api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
     api_bp.before_request(_authenticate)
-    children = (openapi.bp, auth_api, centres_api, cases_api)
+    children = (openapi.bp, auth_api, centres_api, cases_api, screening_api)
     for child in children:
         api_bp.register_blueprint(child)
     app.register_blueprint(api_bp)

@@ -97,8 +97,14 @@ def _field_on(form, exc):
 def view(case_id):
     session = get_session()
     case, values = services.read_case(session, current_user, case_id)
+    from ..screening import clocks
+    from ..screening import labels as screening_labels
+    from ..screening import services as screening
+
     return render_template(
         "cases/view.html", case=case, values=values, notes=services.read_notes(session, current_user, case),
+        screenings=screening.screenings_of_case(session, current_user, case), clocks=clocks,
+        screening_labels=screening_labels,
         attachments=services.list_attachments(session, current_user, case),
         timeline=services.timeline(session, current_user, case), note_form=NoteForm(),
         attachment_form=AttachmentForm(), **_common())

@@ -23,7 +23,17 @@ def home():
         partnerships=[(p, centres.members(session, p.id)) for p in centres.partnerships_of(session, centre.id)],
         crossings=centres.crossings_of(session, centre.id),
         now=utcnow(),
+        clocks=_clocks(session),
     )
+
+
+def _clocks(session):
+    """The identification clocks at a glance, for those who may see them (counts only)."""
+    from ..screening import services as screening
+
+    if not current_user.has_role(*screening.READ_ROLES):
+        return None
+    return screening.dashboard(session, current_user)
 
 
 @bp.get("/healthz")

@@ -47,3 +47,18 @@ def base_url(live_app):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def sign_in(page, base_url, role, centre, lang=None):
+    """Sign in through the form as a demo user; lands on the home page (in `lang`, chosen with the
+    switcher if the user's stored language is another: other tests may have changed it)."""
+    from tests.conftest import DEMO_PASSWORD, demo_email
+
+    page.goto(f"{base_url}/sign-in")
+    page.locator("input[type=email]").fill(demo_email(role, centre))
+    page.locator("input[type=password]").fill(DEMO_PASSWORD)
+    page.locator("form button.primary").click()
+    page.wait_for_url(f"{base_url}/")
+    if lang and page.locator("html").get_attribute("lang") != lang:
+        page.locator(f'.languages button[value="{lang}"]').click()
+        page.wait_for_load_state()

@@ -6,7 +6,7 @@ import re
 import pytest
 from PIL import Image
 
-from tests.conftest import DEMO_PASSWORD, demo_email
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,11 +28,7 @@ def _photo(tmp_path):
 @pytest.mark.parametrize("lang", ["th", "my"])
 def test_open_attach_and_find_a_case(page, base_url, artifacts, tmp_path, lang):
     centre, name, latin, zawgyi = PEOPLE[lang]
-    page.goto(f"{base_url}/sign-in")
-    page.locator("input[type=email]").fill(demo_email("case", centre))
-    page.locator("input[type=password]").fill(DEMO_PASSWORD)
-    page.locator("form button.primary").click()
-    page.wait_for_url(f"{base_url}/")
+    sign_in(page, base_url, "case", centre)
     assert page.locator("html").get_attribute("lang") == lang
 
     page.locator('nav a[href="/cases/"]').click()
