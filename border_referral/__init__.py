@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .cases import views as cases_views
     from .centres import views as centres_views
     from .main import views as main_views
+    from .referrals import views as referrals_views
     from .screening import views as screening_views
 
     app.register_blueprint(main_views.bp)
@@ -50,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(centres_views.bp)
     app.register_blueprint(cases_views.bp)
     app.register_blueprint(screening_views.bp)
+    app.register_blueprint(referrals_views.bp)
+    app.register_blueprint(referrals_views.notices_bp)
     for bp in register_api(app):
         csrf.exempt(bp)  # the API authenticates by bearer token, never by cookie
     cli.register(app)

@@ -31,6 +31,8 @@ def _fail(message) -> None:
 
 def register(app: Flask) -> None:
     register_keys(app)
+    register_referrals(app)
+
     @app.cli.command("init-db")
     def init_db():
         """Create or migrate the database schema."""
@@ -151,3 +153,28 @@ def register_keys(app: Flask) -> None:
             result = rotate(code)
             click.echo(f"{code}: key version {result.version}, {result.rewrapped} data keys rewrapped, "
                        f"retired versions {result.retired or '-'}")
+
+
+def register_referrals(app: Flask) -> None:
+    group = AppGroup("referrals", help="Cross-border referrals (run escalate and purge from cron).")
+    app.cli.add_command(group)
+
+    @group.command("escalate")
+    def referrals_escalate():
+        """Record overdue referrals (once each) and notify both centres."""
+        from .referrals.services import escalate
+
+        with session_scope() as s:
+            done = escalate(s)
+        for r, kind in done:
+            click.echo(f"{r.reference}: overdue ({kind})")
+        click.echo(f"{len(done)} escalation(s) recorded.")
+
+    @group.command("purge")
+    def referrals_purge():
+        """Destroy the shared packages of referrals closed longer ago than the retention period."""
+        from .referrals.services import purge
+
+        with session_scope() as s:
+            count = purge(s)
+        click.echo(f"{count} package(s) destroyed.")

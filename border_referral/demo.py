@@ -44,6 +44,7 @@ ACCOUNTS = [
     ("case", ["caseworker", "mdt"]),
     ("secretariat", ["secretariat"]),
     ("viewer", ["viewer"]),
+    ("supervisor", ["caseworker", "mdt", "supervisor"]),
 ]
 
 

@@ -64,7 +64,10 @@ def breakable(text) -> str:
 
 
 def wrap_filter(text) -> Markup:
-    """Jinja filter: escape, then make the text breakable."""
+    """Jinja filter: escape, then make the text breakable (text that is already markup, such as a
+    translated message with escaped placeholders, is unescaped first so it is escaped once)."""
+    if isinstance(text, Markup):
+        text = text.unescape()
     return Markup(escape(breakable(text)))
 
 

@@ -48,3 +48,26 @@ MAX_CONTENT_LENGTH = 21 * 1024 * 1024
 PROXY_FIX_HOPS = 0
 
 LOG_LEVEL = "INFO"
+
+# Cross-border referrals: the partner must acknowledge within this many hours of sending, and
+# answer (complete or decline) within the days of the purpose, counted from sending.
+REFERRAL_ACK_HOURS = 48
+REFERRAL_DAYS_FAMILY_TRACING = 30
+REFERRAL_DAYS_NATIONALITY_VERIFICATION = 60
+REFERRAL_DAYS_REPATRIATION = 30
+REFERRAL_DAYS_SERVICE = 14
+REFERRAL_DAYS_INFORMATION = 14
+REFERRAL_DAYS_UPDATE = 7
+# A completed or declined referral's package is destroyed (its key shredded) this many days
+# after it closed, by `flask referrals purge` (run it from cron with `referrals escalate`).
+REFERRAL_RETENTION_DAYS = 365
+
+# E-mail notifications (no personal data: only the reference and a link). Empty server: off.
+MAIL_SERVER = ""
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_FROM = "border-referral@localhost"
+# The address people use to reach this system (for links in e-mails).
+PUBLIC_URL = "http://127.0.0.1:8000"

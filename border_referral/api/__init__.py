@@ -25,7 +25,10 @@ def documented(summary: str, *, request_model=None, responses: dict | None = Non
 
 def json_body() -> dict:
     """The request's JSON object; anything else is a 400 with a clear message (never a 500)."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting
+        data = None
     if data is None:  # not JSON at all: 400, the request itself is malformed
         raise ServiceError(_("The request body is not valid JSON."))
     if not isinstance(data, dict):
@@ -57,12 +60,13 @@ def register(app) -> list[Blueprint]:
     from ..auth.api import bp as auth_api
     from ..cases.api import bp as cases_api
     from ..centres.api import bp as centres_api
+    from ..referrals.api import bp as referrals_api
     from ..screening.api import bp as screening_api
     from . import openapi
 
     api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
     api_bp.before_request(_authenticate)
-    children = (openapi.bp, auth_api, centres_api, cases_api, screening_api)
+    children = (openapi.bp, auth_api, centres_api, cases_api, screening_api, referrals_api)
     for child in children:
         api_bp.register_blueprint(child)
     app.register_blueprint(api_bp)

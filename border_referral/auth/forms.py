@@ -14,6 +14,7 @@ ROLE_LABELS = {
     "mdt": _l("Multidisciplinary team"),
     "secretariat": _l("Secretariat"),
     "viewer": _l("Viewer"),
+    "supervisor": _l("Supervisor (may override missing consent)"),
 }
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from ..util import manual_version, new_id, utcnow
 
-ROLES = ("admin", "caseworker", "mdt", "secretariat", "viewer")
+ROLES = ("admin", "caseworker", "mdt", "secretariat", "viewer", "supervisor")
 
 
 class User(SQLModel, table=True):

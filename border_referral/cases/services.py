@@ -383,6 +383,9 @@ def erase_case(session: Session, actor, case_id: str, reason: str) -> Case:
     for note in session.execute(select(CaseNote).where(CaseNote.case_id == case.id)).scalars():
         note.body = None
     session.execute(delete(CaseIndex).where(CaseIndex.case_id == case.id))
+    from ..screening.services import erase_for_case as erase_screenings
+
+    erase_screenings(session, case)
     for field in Case.__encrypted__:
         setattr(case, field, None)
     destroy(session.get(DataKey, case.data_key_id))

@@ -75,6 +75,7 @@ class MemberIn(SQLModel):
 
 
 class DecisionIn(SQLModel):
+    version: Optional[int] = None
     outcome: str
     reasons: str
     decided_at: Optional[str] = None
@@ -203,7 +204,8 @@ def interview(screening_id):
 
 
 @bp.put("/screenings/<screening_id>/indicators")
-@documented("Set the indicator checklist: {code: observed|not_observed|unknown} (or {value, note})",
+@documented("Set indicators: {code: observed|not_observed|unknown} (or {value, note}). With `version` the "
+            "checklist is replaced (stale: 409); without it only the codes given change",
             request_model=IndicatorsIn, responses={200: ("The screening", ScreeningOut)}, tag="screening")
 def indicators(screening_id):
     body = json_body()

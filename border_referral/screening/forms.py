@@ -151,9 +151,10 @@ class DecisionForm(FlaskForm):
                                      choices=_choices(NOT_VICTIM_OUTCOMES, labels.NOT_VICTIM_OUTCOME, blank=True),
                                      validate_choice=False)
     change_reason = TextAreaField(_l("Reason for changing the earlier decision"), validators=[Length(max=20000)])
+    version = HiddenField()
 
     def to_data(self) -> dict:
-        return {"outcome": self.outcome.data or None, "reasons": self.reasons.data, "decided_at": self.decided_at.data,
+        return {"version": self.version.data, "outcome": self.outcome.data or None, "reasons": self.reasons.data, "decided_at": self.decided_at.data,
                 "members": [{"name": e.form.name.data, "agency": e.form.agency.data, "role": e.form.role.data}
                             for e in self.members if (e.form.name.data or "").strip() or e.form.agency.data],
                 "shelter_id": self.shelter_id.data or None, "not_victim_outcome": self.not_victim_outcome.data or None,

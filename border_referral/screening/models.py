@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar, Optional
 
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -147,6 +148,7 @@ class Shelter(SQLModel, table=True):
     """The managed list of shelters a centre places people in (names of places, not of people)."""
 
     __tablename__ = "shelter"
+    __table_args__ = (UniqueConstraint("centre_id", "name", name="uq_shelter_centre_name"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     centre_id: int = Field(foreign_key="centre.id", index=True)
     name: str = Field(max_length=200)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -57,11 +58,16 @@ def _when(data: dict, field: str, tz: str, *, required: bool = False) -> datetim
             raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=field) from None
     if not isinstance(value, datetime):
         raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=field)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
     if value.year < 2000:
         raise ValidationError(_l("The date is too far in the past."), field=field)
-    return value.astimezone(timezone.utc)
+    if value.year > 2100:
+        raise ValidationError(_l("The date is too far in the future."), field=field)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    try:
+        return value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=field) from None
 
 
 def _not_future(value: datetime | None, field: str, now: datetime) -> None:
@@ -74,11 +80,17 @@ def _day(data: dict, field: str) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field=field) from None
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field=field) from None
+    if day.year < 2000:
+        raise ValidationError(_l("The date is too far in the past."), field=field)
+    if day > date.today() + timedelta(days=2):
+        raise ValidationError(_l("The date cannot be in the future."), field=field)
+    return day
 
 
 def _codes(data: dict, field: str, allowed) -> list[str]:
@@ -156,14 +168,21 @@ def _screening(session: Session, actor, screening_id, roles=READ_ROLES) -> tuple
     return s, case
 
 
+def reach(session: Session, actor, screening_id, roles=READ_ROLES) -> Screening:
+    """Check that the caller may reach the screening with one of `roles` (nothing is decrypted)."""
+    return _screening(session, actor, screening_id, roles)[0]
+
+
 def _vault(session: Session, case: Case) -> Vault:
     return Vault.open(session, case.data_key_id, target=case)
 
 
 def _check_version(obj, version) -> None:
+    if isinstance(version, (bool, float)):
+        version = None
     try:
         seen = int(version)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError(_l("The version of the record is missing."), field="version") from None
     if seen != obj.version:
         raise Conflict()
@@ -336,12 +355,19 @@ def record_interview(session: Session, actor, screening_id: str, data: dict, ver
 
 
 def set_indicators(session: Session, actor, screening_id: str, indicators, version=None) -> Screening:
-    """Replace the indicator checklist (values and, where given, notes)."""
+    """Set indicators. With the version read, the checklist is replaced as a whole (a stale version
+    is a conflict); without it, only the codes given change and every other finding is kept, so two
+    people marking different indicators at once lose nothing."""
     s, case = _screening(session, actor, screening_id, WRITE_ROLES)
-    if version is not None:
-        _check_version(s, version)
     values, notes = _indicators(indicators)
     vault = _vault(session, case)
+    if version is not None:
+        _check_version(s, version)
+    else:
+        current = vault.decrypt(s, ["indicators", "indicator_notes"])
+        kept_notes = {k: v for k, v in (current.get("indicator_notes") or {}).items() if k not in values}
+        values = {**(current.get("indicators") or {}), **values}
+        notes = {**kept_notes, **notes}
     vault.write(s, {"indicators": values or None, "indicator_notes": notes or None})
     _flush(session, s)
     audit.record(session, actor, "screening.indicators", s, {"indicators": len(values)})
@@ -402,6 +428,8 @@ def decide(session: Session, actor, screening_id: str, data: dict) -> ScreeningD
     one (which stays in the history) and needs the reason for the change."""
     s, case = _screening(session, actor, screening_id, WRITE_ROLES)
     require_role(actor, *WRITE_ROLES)
+    if data.get("version") not in (None, ""):  # the form always sends it: a decision on a changed interview is a conflict
+        _check_version(s, data.get("version"))
     centre = _centre(session, s.centre_id)
     now, tz = utcnow(), centre.timezone
     outcome = _choice(data, "outcome", OUTCOMES, required=True)
@@ -501,6 +529,9 @@ def read_screening(session: Session, actor, screening_id: str, *, action: str = 
     decisions = session.execute(select(ScreeningDecision).where(ScreeningDecision.screening_id == s.id)
                                 .order_by(ScreeningDecision.signed_off_at.desc())).scalars().all()
     dvals = [(d, vault.decrypt(d, ScreeningDecision.__encrypted__)) for d in decisions]
+    if dvals:  # the decisions were read too: put them on the record of this read
+        audit.record(session, actor, "screening.read_decisions", s,
+                     {"decisions": [d.id for d in decisions], "fields": sorted(ScreeningDecision.__encrypted__)})
     el = elements(case, s, vault.decrypt(s, ["acts", "means"]))
     return ScreeningView(s, case, values, dvals, el, required_agencies(session, s.centre_id))
 
@@ -566,11 +597,12 @@ def dashboard(session: Session, actor, *, sort: str = "time", now: datetime | No
 # ---------------------------------------------------------------- settings: shelters and MDT members
 
 def _shelter(session: Session, centre_id: int, shelter_id) -> Shelter:
-    try:
+    ident = None
+    if isinstance(shelter_id, int) and not isinstance(shelter_id, bool):
+        ident = shelter_id
+    elif isinstance(shelter_id, str) and shelter_id.isascii() and shelter_id.isdecimal() and len(shelter_id) <= 9:
         ident = int(shelter_id)
-    except (TypeError, ValueError):
-        ident = None
-    shelter = session.get(Shelter, ident) if ident is not None else None
+    shelter = session.get(Shelter, ident) if ident is not None and 0 < ident < 2**31 else None
     if shelter is None or shelter.centre_id != centre_id or not shelter.active:
         raise ValidationError(_l("Choose a shelter from the list."), field="shelter_id")
     return shelter
@@ -592,7 +624,10 @@ def add_shelter(session: Session, actor, name: str) -> Shelter:
         raise ValidationError(_l("This shelter is already on the list."), field="name")
     shelter = Shelter(centre_id=actor.centre_id, name=clean)
     session.add(shelter)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same name added at the same moment
+        raise ValidationError(_l("This shelter is already on the list."), field="name") from None
     audit.record(session, actor, "shelter.add", shelter, {"shelter": shelter.id})
     return shelter
 
@@ -617,6 +652,20 @@ def set_required_agencies(session: Session, actor, agencies) -> list[str]:
     cfg = session.get(ScreeningConfig, actor.centre_id) or ScreeningConfig(centre_id=actor.centre_id)
     cfg.required_agencies = ",".join(codes)
     session.add(cfg)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # two first saves at once
+        raise Conflict() from None
     audit.record(session, actor, "screening.settings", ("screening_config", str(actor.centre_id)), {"required": codes})
     return codes
+
+
+def erase_for_case(session: Session, case: Case) -> None:
+    """On erasure of a case: clear the sealed columns of its screenings and decisions (their key is
+    destroyed with the case's; this also leaves no ciphertext behind in the database)."""
+    for s in session.execute(select(Screening).where(Screening.case_id == case.id)).scalars():
+        for name in Screening.__encrypted__:
+            setattr(s, name, None)
+        for d in session.execute(select(ScreeningDecision).where(ScreeningDecision.screening_id == s.id)).scalars():
+            for name in ScreeningDecision.__encrypted__:
+                setattr(d, name, None)

@@ -119,6 +119,7 @@ def view(screening_id):
 @bp.route("/<screening_id>/custody", methods=["GET", "POST"])
 def custody(screening_id):
     session = get_session()
+    services.reach(session, current_user, screening_id, services.WRITE_ROLES)  # 404 / 403 before any read
     v = services.read_screening(session, current_user, screening_id, action="screening.read_for_edit")
     s = v.screening
     form = CustodyForm()
@@ -142,6 +143,7 @@ def custody(screening_id):
 @bp.route("/<screening_id>/interview", methods=["GET", "POST"])
 def interview(screening_id):
     session = get_session()
+    services.reach(session, current_user, screening_id, services.WRITE_ROLES)  # 404 / 403 before any read
     v = services.read_screening(session, current_user, screening_id, action="screening.read_for_edit")
     s = v.screening
     form = InterviewForm()
@@ -185,13 +187,14 @@ def _fill_interview(form: InterviewForm, v) -> None:
 @bp.route("/<screening_id>/decision", methods=["GET", "POST"])
 def decision(screening_id):
     session = get_session()
+    services.reach(session, current_user, screening_id, services.WRITE_ROLES)  # 404 / 403 before any read
     v = services.read_screening(session, current_user, screening_id, action="screening.read_for_decision")
-    require_role(current_user, *services.WRITE_ROLES)
     form = DecisionForm()
     form.shelter_id.choices = [SelectChoice("", "—")] + [
         SelectChoice(str(sh.id), sh.name) for sh in services.shelters(session, current_user)]
     status = 200
     if request.method == "GET":
+        form.version.data = v.screening.version
         for entry, agency in zip(form.members, v.required_agencies):
             entry.form.agency.data = agency
     elif form.validate_on_submit():
@@ -255,7 +258,7 @@ def settings():
 def toggle_shelter(shelter_id):
     form = ShelterForm(prefix="toggle")
     if form.validate_on_submit():
-        ident = int(shelter_id) if shelter_id.isdigit() and len(shelter_id) < 10 else -1
+        ident = int(shelter_id) if shelter_id.isascii() and shelter_id.isdecimal() and len(shelter_id) < 10 else -1
         services.set_shelter_active(get_session(), current_user, ident, request.form.get("active") == "1")
         flash(_("The settings were saved."), "info")
     return redirect(url_for("screening.settings"))

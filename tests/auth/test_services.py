@@ -64,7 +64,7 @@ def test_admin_sees_only_own_centre_users_and_others_are_not_found(db):
     with db() as s:
         admin = principal(s, "admin", "CR")
         emails = {u.email for u, _roles in services.list_users(s, admin)}
-        assert emails == {demo_email(r, "CR") for r in ("admin", "case", "secretariat", "viewer")}
+        assert emails == {demo_email(r, "CR") for r in ("admin", "case", "secretariat", "viewer", "supervisor")}
         other = services.user_by_email(s, demo_email("case", "TL"))
         with pytest.raises(NotFound):
             services.get_user(s, admin, other.id)

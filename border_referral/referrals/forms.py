@@ -1,0 +1,56 @@
+"""Forms of the referral pages (rules are checked by the services; forms carry input and CSRF)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from ..auth.forms import MultiCheckboxField
+from ..i18n import LANGUAGES, NATIVE_NAMES
+from . import labels
+from .models import CONSENT_METHODS, PURPOSES
+
+
+def _choices(codes, names, blank=False):
+    out = [SelectChoice("", "—")] if blank else []
+    return out + [SelectChoice(c, names[c]) for c in codes]
+
+
+class ReferralForm(FlaskForm):
+    to_centre = SelectField(_l("To the partner centre"), validate_choice=False)
+    purpose = SelectField(_l("Purpose"), choices=_choices(PURPOSES, labels.PURPOSE), validate_choice=False)
+    shared_fields = MultiCheckboxField(_l("What the partner will see"), validate_choice=False)
+    consent_given = SelectField(_l("The person consented to this referral"),
+                                choices=[SelectChoice("", "—"), SelectChoice("yes", _l("Yes")),
+                                         SelectChoice("no", _l("No"))], validate_choice=False)
+    consent_date = DateField(_l("Date of consent"), validators=[Optional()])
+    consent_method = SelectField(_l("How consent was given"), choices=_choices(CONSENT_METHODS, labels.CONSENT_METHOD, blank=True),
+                                 validate_choice=False)
+    guardian = StringField(_l("Parent or guardian who consented (for a child)"), validators=[Length(max=200)])
+    override_reason = TextAreaField(_l("Without consent: the supervisor's reason for sending"), validators=[Length(max=2000)])
+    legal_ground = StringField(_l("Legal ground for the transfer across the border"), validators=[Length(max=500)])
+    message = TextAreaField(_l("Message to the partner"), validators=[Length(max=20000)])
+
+    def to_data(self, case_id: str) -> dict:
+        given = {"yes": True, "no": False}.get(self.consent_given.data)
+        return {"case_id": case_id, "to_centre": self.to_centre.data, "purpose": self.purpose.data,
+                "shared_fields": self.shared_fields.data or [],
+                "consent": {"given": given, "date": self.consent_date.data.isoformat() if self.consent_date.data else None,
+                            "method": self.consent_method.data or None, "guardian": self.guardian.data,
+                            "override_reason": self.override_reason.data},
+                "legal_ground": self.legal_ground.data, "message": self.message.data}
+
+
+class ActionForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=20000)])
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[Length(max=20000)])
+    language = SelectField(_l("Written in"), choices=[SelectChoice(c, NATIVE_NAMES[c]) for c in LANGUAGES],
+                           validate_choice=False)
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("File"))

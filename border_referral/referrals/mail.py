@@ -1,0 +1,45 @@
+"""E-mail notices about referrals through SMTP (when MAIL_SERVER is set). An e-mail carries only the
+reference, what happened and a link: never a name or anything else about the person."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+
+from ..i18n import valid_locale
+from .labels import NOTICE
+
+log = logging.getLogger("border_referral.mail")
+
+
+def compose(reference: str, referral_id: str, kind: str, locale: str | None) -> tuple[str, str]:
+    link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/referrals/{referral_id}"
+    with force_locale(valid_locale(locale) or "en"):
+        subject = _("Referral %(reference)s: %(what)s", reference=reference, what=str(NOTICE.get(kind, kind)))
+        body = _("Referral %(reference)s: %(what)s\n\nSign in to read it: %(link)s",
+                 reference=reference, what=str(NOTICE.get(kind, kind)), link=link)
+    return subject, body
+
+
+def send_notices(recipients: list[tuple[str, str | None]], reference: str, referral_id: str, kind: str) -> int:
+    cfg = current_app.config
+    sent = 0
+    try:
+        with smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=10) as smtp:
+            if cfg.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if cfg.get("MAIL_USERNAME"):
+                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+            for address, locale in recipients:
+                subject, body = compose(reference, referral_id, kind, locale)
+                msg = EmailMessage()
+                msg["From"], msg["To"], msg["Subject"] = cfg["MAIL_FROM"], address, subject
+                msg.set_content(body)
+                smtp.send_message(msg)
+                sent += 1
+    except (OSError, smtplib.SMTPException) as exc:  # the notice stays in the app; mail is best effort
+        log.warning("mail not sent", extra={"error_type": type(exc).__name__, "event": "mail.failed"})
+    return sent

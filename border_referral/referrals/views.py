@@ -1,0 +1,164 @@
+"""Referral pages: inbox and outbox, a new referral (showing exactly what the partner will see),
+a referral with its actions and thread, and the user's notices."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from ..auth.permissions import require_role
+from ..cases import labels as case_labels
+from ..cases import services as cases
+from ..database import get_session
+from ..errors import ServiceError
+from ..web import show_service_error
+from . import labels, services
+from .forms import ActionForm, AttachmentForm, MessageForm, ReferralForm
+from .models import MINIMUM, PURPOSES, STATES
+
+bp = Blueprint("referrals", __name__, template_folder="templates", url_prefix="/referrals")
+
+
+def _common():
+    return {"labels": labels, "case_labels": case_labels, "can_act": current_user.has_role(*services.ACT_ROLES)}
+
+
+@bp.get("/")
+def index():
+    args = request.args
+    which = args.get("box") if args.get("box") in ("inbox", "outbox") else "inbox"
+    state = args.get("state") if args.get("state") in STATES else None
+    purpose = args.get("purpose") if args.get("purpose") in PURPOSES else None
+    rows = services.box(get_session(), current_user, which, state=state, purpose=purpose,
+                        overdue=args.get("overdue") == "1")
+    return render_template("referrals/list.html", rows=rows, box=which, state=state, purpose=purpose,
+                           overdue=args.get("overdue") == "1", states=STATES, purposes=PURPOSES, **_common())
+
+
+@bp.route("/new/<case_id>", methods=["GET", "POST"])
+def new(case_id):
+    session = get_session()
+    case = cases._case(session, current_user, case_id, services.ACT_ROLES)
+    form = ReferralForm()
+    partners = services.partners_for_referral(session, current_user)
+    form.to_centre.choices = [SelectChoice("", "—")] + [SelectChoice(c.code, f"{c.code} · {c.name(current_user.locale)}")
+                                                       for c in partners]
+    allowed = services.shareable_for(current_user)
+    form.shared_fields.choices = [SelectChoice(f, case_labels.FIELDS[f]) for f in allowed]
+    status = 200
+    if request.method == "GET":
+        purpose = request.args.get("purpose") if request.args.get("purpose") in PURPOSES else "family_tracing"
+        form.purpose.data = purpose
+        form.to_centre.data = request.args.get("to_centre", "")
+        form.shared_fields.data = [f for f in MINIMUM[purpose] if f in allowed]
+        form.legal_ground.data = _("The person's consent (PDPA s.28) and the bilateral MOU on trafficking in persons")
+    elif form.validate_on_submit():
+        try:
+            r = services.create_referral(session, current_user, form.to_data(case.id))
+        except ServiceError as exc:
+            if exc.status == 404:
+                raise
+            status = show_service_error(_fields(form, exc), exc)
+        else:
+            flash(_("The referral %(reference)s was saved as a draft. Check it, then send it.", reference=r.reference), "info")
+            return redirect(url_for("referrals.view", referral_id=r.id))
+    else:
+        status = 422
+    preview = services.preview(session, current_user, case.id, allowed)
+    return render_template("referrals/new.html", form=form, case=case, preview=preview,
+                           minimum=MINIMUM, **_common()), status
+
+
+def _fields(form, exc):
+    """Service fields that the form spells differently."""
+    exc.field = {"consent": "consent_given", "guardian": "guardian"}.get(exc.field, exc.field)
+    return form
+
+
+@bp.get("/<referral_id>")
+def view(referral_id):
+    v = services.read_referral(get_session(), current_user, referral_id)
+    actions = [a for a, (side, sources, _t) in services.TRANSITIONS.items()
+               if side == v.side and v.referral.state in sources]
+    duplicate_labels = [str(labels.DUPLICATE_FIELD.get(f, f)) for f in v.referral.duplicates]
+    return render_template("referrals/view.html", v=v, r=v.referral, actions=actions, action_form=ActionForm(),
+                           duplicate_labels=duplicate_labels,
+                           message_form=MessageForm(language=current_user.locale or "en"),
+                           attachment_form=AttachmentForm(), **_common())
+
+
+@bp.post("/<referral_id>/action/<action>")
+def act(referral_id, action):
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.perform(get_session(), current_user, referral_id, action, {"reason": form.reason.data})
+        except ServiceError as exc:
+            if exc.status == 404:
+                raise
+            return _refused(referral_id, exc)
+        flash(_("Done: %(what)s.", what=labels.ACTION.get(action, action)), "info")
+    if action == "withdraw":
+        return redirect(url_for("referrals.index", box="outbox"))
+    return redirect(url_for("referrals.view", referral_id=referral_id))
+
+
+def _refused(referral_id: str, exc: ServiceError):
+    """Show the referral again with the refusal; the answer's status (>= 400) rolls back the request."""
+    get_session().rollback()
+    flash(str(exc.message), "error")
+    return view(referral_id), exc.status
+
+
+@bp.post("/<referral_id>/messages")
+def message(referral_id):
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            services.add_message(get_session(), current_user, referral_id, form.body.data, form.language.data)
+        except ServiceError as exc:
+            if exc.status == 404:
+                raise
+            return _refused(referral_id, exc)
+        else:
+            flash(_("The message was sent."), "info")
+    return redirect(url_for("referrals.view", referral_id=referral_id))
+
+
+@bp.post("/<referral_id>/attachments")
+def attach(referral_id):
+    form = AttachmentForm()
+    upload = request.files.get("file")
+    if form.validate_on_submit():
+        if upload is None or not upload.filename:
+            flash(_("Choose a file to attach."), "error")
+        else:
+            services.add_attachment(get_session(), current_user, referral_id, upload.stream, upload.filename)
+            flash(_("The file was attached."), "info")
+    return redirect(url_for("referrals.view", referral_id=referral_id))
+
+
+@bp.get("/<referral_id>/attachments/<attachment_id>")
+def download(referral_id, attachment_id):
+    from ..cases.api import attachment_response
+
+    att, name, body = services.read_attachment(get_session(), current_user, referral_id, attachment_id)
+    return attachment_response(att, name, body)
+
+
+notices_bp = Blueprint("notices", __name__, template_folder="templates")
+
+
+@notices_bp.get("/notifications")
+def notifications():
+    require_role(current_user, *services.READ_ROLES)
+    rows = services.notifications(get_session(), current_user)
+    return render_template("referrals/notifications.html", rows=rows, **_common())
+
+
+@bp.app_context_processor
+def _navigation():
+    def referral_counts():
+        return services.counts(get_session(), current_user)
+    return {"referral_counts": referral_counts}

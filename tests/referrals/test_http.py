@@ -1,0 +1,220 @@
+"""The referrals API (CONTRACT.md) and pages: what each side's script and screen show, 409/403/404,
+bad input as JSON errors, e-mail notices without personal data, the cron commands."""
+import io
+
+import pytest
+
+from tests.conftest import Browser, demo_email, translated
+from tests.referrals.conftest import HEALTH_CANARY, UNSHARED_CANARY, body
+
+
+@pytest.fixture
+def api(demo, token_for):
+    def make(role="case", centre="CR"):
+        c = demo.test_client()
+        h = {"Authorization": f"Bearer {token_for(role, centre)}"}
+
+        class Api:
+            def __getattr__(self, method):
+                def call(path, **kw):
+                    return getattr(c, method)(path, headers={**h, **kw.pop("headers", {})}, **kw)
+                return call
+        return Api()
+    return make
+
+
+@pytest.fixture
+def case_id(api):
+    r = api().post("/api/v1/cases", json={
+        "person": {"full_name": "နန်းဆွေ", "sex": "female", "nationality": "MM", "date_of_birth": "1996-04-04",
+                   "home_address": {"village": "Wan Kat", "province": "Shan"}},
+        "narrative": UNSHARED_CANARY, "health": HEALTH_CANARY})
+    assert r.status_code == 201
+    return r.json["id"]
+
+
+def test_contract_create_send_acknowledge_accept_complete(api, case_id):
+    cr, tl = api("case", "CR"), api("case", "TL")
+    r = cr.post("/api/v1/referrals", json=body(case_id))
+    assert r.status_code == 201 and r.json["state"] == "draft"
+    rid = r.json["id"]
+    assert not isinstance(rid, int) and len(rid) >= 32
+    assert tl.get(f"/api/v1/referrals/{rid}").status_code == 404  # a draft is the sender's own
+    assert cr.post(f"/api/v1/referrals/{rid}/send").json["state"] == "sent"
+    assert cr.post(f"/api/v1/referrals/{rid}/send").status_code == 200  # again: harmless
+    got = tl.get(f"/api/v1/referrals/{rid}").json
+    assert got["package"] == {"full_name": "နန်းဆွေ", "sex": "female", "nationality": "MM",
+                              "home_address": {"village": "Wan Kat", "district": None, "province": "Shan"}}
+    assert got["case_number"].startswith("CR-") and got["identification_status"] is None
+    text = str(got)
+    assert UNSHARED_CANARY not in text and HEALTH_CANARY not in text and "Daw Aye" not in text
+    assert "shared_fields" not in got and "consent" not in got and "case_id" not in got
+    assert tl.post(f"/api/v1/referrals/{rid}/accept").status_code == 409  # acknowledge first
+    assert tl.post(f"/api/v1/referrals/{rid}/complete").status_code == 403  # the sender's action
+    assert cr.post(f"/api/v1/referrals/{rid}/acknowledge").status_code == 403
+    assert tl.post(f"/api/v1/referrals/{rid}/acknowledge").json["state"] == "acknowledged"
+    assert tl.post(f"/api/v1/referrals/{rid}/accept").json["state"] == "accepted"
+    m = tl.post(f"/api/v1/referrals/{rid}/messages", json={"body": "မိသားစုကို တွေ့ပါပြီ", "language": "my"})
+    assert m.status_code == 201
+    assert cr.get(f"/api/v1/referrals/{rid}").json["messages"][-1] == {
+        **cr.get(f"/api/v1/referrals/{rid}").json["messages"][-1], "centre": "TL", "language": "my",
+        "body": "မိသားစုကို တွေ့ပါပြီ"}
+    assert cr.post(f"/api/v1/referrals/{rid}/complete").json["state"] == "completed"
+    assert cr.post(f"/api/v1/referrals/{rid}/withdraw").status_code == 409
+    inbox = tl.get("/api/v1/referrals", query_string={"box": "inbox"}).json["items"]
+    outbox = cr.get("/api/v1/referrals", query_string={"box": "outbox"}).json["items"]
+    assert [i["id"] for i in inbox] == [rid] == [i["id"] for i in outbox]
+    assert cr.get("/api/v1/referrals", query_string={"box": "inbox"}).json["items"] == []
+
+
+@pytest.mark.parametrize("over, status, field", [
+    ({"to_centre": "MS"}, 422, None),
+    ({"purpose": "gossip"}, 422, None),
+    ({"shared_fields": ["password"]}, 422, None),
+    ({"consent": {"given": "yes"}}, 422, None),
+    ({"consent": {"given": False}}, 422, None),
+    ({"consent": {"given": False, "override_reason": "Urgent"}}, 403, None),
+    ({"legal_ground": ""}, 422, None),
+    ({"case_id": "not-a-case"}, 404, None),
+])
+def test_bad_input_changes_nothing(api, case_id, over, status, field):
+    cr = api("case", "CR")
+    data = {**body(case_id), **over}
+    r = cr.post("/api/v1/referrals", json=data)
+    assert r.status_code == status and r.json["error"]["message"]
+    assert cr.get("/api/v1/referrals", query_string={"box": "outbox"}).json["items"] == []
+
+
+def test_other_centres_and_roles(api, case_id):
+    cr = api("case", "CR")
+    rid = cr.post("/api/v1/referrals", json=body(case_id)).json["id"]
+    cr.post(f"/api/v1/referrals/{rid}/send")
+    for role in ("case", "viewer", "admin"):
+        ms = api(role, "MS")
+        assert ms.get(f"/api/v1/referrals/{rid}").status_code == 404
+        assert ms.post(f"/api/v1/referrals/{rid}/acknowledge").status_code == 404
+    assert api("viewer", "TL").get(f"/api/v1/referrals/{rid}").status_code == 200
+    assert api("viewer", "TL").post(f"/api/v1/referrals/{rid}/acknowledge").status_code == 403
+    assert api("secretariat", "TL").get(f"/api/v1/referrals/{rid}").status_code == 403
+    assert api("case", "TL").post(f"/api/v1/referrals/{rid}/dance").status_code == 404
+    assert api("case", "TL").post(f"/api/v1/referrals/{rid}/decline", json={}).status_code == 409  # acknowledge first
+    api("case", "TL").post(f"/api/v1/referrals/{rid}/acknowledge")
+    assert api("case", "TL").post(f"/api/v1/referrals/{rid}/decline", json={}).status_code == 422  # no reason
+
+
+def test_withdrawn_is_404_for_the_receiver(api, case_id):
+    cr, tl = api("case", "CR"), api("case", "TL")
+    rid = cr.post("/api/v1/referrals", json=body(case_id)).json["id"]
+    cr.post(f"/api/v1/referrals/{rid}/send")
+    assert tl.get(f"/api/v1/referrals/{rid}").status_code == 200
+    assert cr.post(f"/api/v1/referrals/{rid}/withdraw").json["package_destroyed"] is True
+    assert tl.get(f"/api/v1/referrals/{rid}").status_code == 404
+    assert tl.get("/api/v1/referrals", query_string={"box": "inbox"}).json["items"] == []
+
+
+def test_thread_attachment_both_sides(api, case_id):
+    cr, tl = api("case", "CR"), api("case", "TL")
+    rid = cr.post("/api/v1/referrals", json=body(case_id)).json["id"]
+    cr.post(f"/api/v1/referrals/{rid}/send")
+    r = tl.post(f"/api/v1/referrals/{rid}/attachments", content_type="multipart/form-data",
+                data={"file": (io.BytesIO(b"Family found in Wan Kat village"), "report.txt")})
+    assert r.status_code == 201
+    att = r.json["id"]
+    got = cr.get(f"/api/v1/referrals/{rid}/attachments/{att}")
+    assert got.status_code == 200 and got.data == b"Family found in Wan Kat village"
+    assert api("case", "MS").get(f"/api/v1/referrals/{rid}/attachments/{att}").status_code == 404
+
+
+def test_openapi_has_the_referral_routes(demo):
+    paths = demo.test_client().get("/api/v1/openapi.json").json["paths"]
+    for p in ("/api/v1/referrals", "/api/v1/referrals/{referral_id}", "/api/v1/referrals/{referral_id}/{action}",
+              "/api/v1/referrals/{referral_id}/messages"):
+        assert p in paths
+
+
+def test_email_notices_carry_only_the_reference_and_a_link(api, case_id, demo, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout=None):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, msg):
+            sent.append(("message", msg["To"], msg["Subject"], msg.get_content()))
+
+    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
+    demo.config.update(MAIL_SERVER="mail.example.org", MAIL_PORT=2525, PUBLIC_URL="https://br.example.org")
+    cr = api("case", "CR")
+    rid = cr.post("/api/v1/referrals", json=body(case_id)).json["id"]
+    ref = cr.post(f"/api/v1/referrals/{rid}/send").json["reference"]
+    messages = [m for m in sent if m[0] == "message"]
+    assert {m[1] for m in messages} == {demo_email("case", "TL"), demo_email("supervisor", "TL")}
+    for _k, _to, subject, content in messages:
+        assert ref in subject and f"https://br.example.org/referrals/{rid}" in content
+        assert "နန်းဆွေ" not in content + subject and "Wan Kat" not in content
+    # in the reader's language (the Tachileik staff read Burmese)
+    assert translated(demo, "my", "a new referral has arrived") in messages[0][2]
+
+
+def test_escalate_and_purge_commands(api, case_id, demo):
+    cr = api("case", "CR")
+    rid = cr.post("/api/v1/referrals", json=body(case_id)).json["id"]
+    cr.post(f"/api/v1/referrals/{rid}/send")
+    runner = demo.test_cli_runner()
+    out = runner.invoke(args=["referrals", "escalate"])
+    assert out.exit_code == 0 and "0 escalation(s)" in out.output
+    demo.config["REFERRAL_ACK_HOURS"] = -1  # as if two days had passed
+    from border_referral.database import session_scope
+    from border_referral.referrals.models import Referral
+    from datetime import timedelta
+    with demo.app_context(), session_scope() as s:
+        r = s.get(Referral, rid)
+        r.ack_due_at = r.sent_at - timedelta(hours=1)
+    out = runner.invoke(args=["referrals", "escalate"])
+    assert out.exit_code == 0 and "1 escalation(s)" in out.output and "acknowledge" in out.output
+    out = runner.invoke(args=["referrals", "purge"])
+    assert out.exit_code == 0 and "0 package(s)" in out.output
+
+
+# ---------------------------------------------------------------- pages
+
+def test_pages_new_send_inbox_acknowledge(signed_in, case_id, demo):
+    cr = signed_in("case", "CR")
+    page = cr.get(f"/referrals/new/{case_id}").get_data(as_text=True)
+    assert "နန်းဆွေ" in page and "Wan Kat" in page  # the form shows what would cross
+    assert page.count('name="shared_fields"') > 5 and page.count("checked") >= 5  # the purpose's minimum, ticked
+    r = cr.post_form(f"/referrals/new/{case_id}", {
+        "to_centre": "TL", "purpose": "family_tracing", "shared_fields": ["full_name", "sex", "home_address"],
+        "consent_given": "yes", "consent_method": "written", "legal_ground": "Consent", "message": "Please trace"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    url = r.location
+    html = cr.get(url).get_data(as_text=True)
+    assert 'data-action="send"' in html
+    assert cr.post_form(f"{url}/action/send", {}, page=url).status_code == 302
+    tl = signed_in("case", "TL")
+    home = tl.get("/").get_data(as_text=True)
+    assert 'data-testid="nav-referrals"' in home and 'class="badge"' in home
+    inbox = tl.get("/referrals/?box=inbox").get_data(as_text=True)
+    assert url.rsplit("/", 1)[1] in inbox
+    page = tl.get(url).get_data(as_text=True)
+    assert "နန်းဆွေ" in page and UNSHARED_CANARY not in page and HEALTH_CANARY not in page
+    assert tl.post_form(f"{url}/action/accept", {}, page=url).status_code == 409  # not yet acknowledged
+    assert tl.post_form(f"{url}/action/acknowledge", {}, page=url).status_code == 302
+    assert "Please trace" in tl.get(url).get_data(as_text=True)
+    assert signed_in("case", "MS").get(url).status_code == 404
+    assert demo.test_client().get(url).status_code == 302
+
+
+def test_page_refuses_a_non_partner_with_a_translated_message(signed_in, case_id, demo):
+    cr = signed_in("case", "CR")
+    r = cr.post_form(f"/referrals/new/{case_id}", {
+        "to_centre": "MS", "purpose": "family_tracing", "shared_fields": ["sex"], "consent_given": "yes",
+        "legal_ground": "Consent"})
+    assert r.status_code == 422
+    assert translated(demo, "th", "A referral can only go to a partner centre of yours.") in r.get_data(as_text=True)
