@@ -71,3 +71,10 @@ MAIL_PASSWORD = ""
 MAIL_FROM = "border-referral@localhost"
 # The address people use to reach this system (for links in e-mails).
 PUBLIC_URL = "http://127.0.0.1:8000"
+
+# Repatriation: the manifest of a group goes to the partner at least this many days before the
+# handover (3 to 5 by practice); follow-up reports are due this many months after reception; a Lao
+# transit centre keeps a returnee at most LAO_TRANSIT_MAX_DAYS.
+REPATRIATION_MANIFEST_DAYS = 3
+REPATRIATION_FOLLOW_UP_MONTHS = [1, 3, 6]
+LAO_TRANSIT_MAX_DAYS = 7

@@ -86,6 +86,10 @@ ACTIONS = {
     "case.attachment_add": _l("File attached"),
     "case.attachment_read": _l("File downloaded"),
     "case.erase": _l("Case erased"),
+    "case.read_for_referral": _l("Case read to send a referral"),
+    "case.read_for_referral_form": _l("Case read to prepare a referral"),
+    "case.read_for_manifest": _l("Case read for a repatriation manifest"),
+    "case.read_for_repatriation": _l("Case read on a repatriation plan"),
 }
 
 

@@ -99,6 +99,8 @@ def view(case_id):
     case, values = services.read_case(session, current_user, case_id)
     from ..referrals import labels as referral_labels
     from ..referrals import services as referral_services
+    from ..repatriation import labels as repatriation_labels
+    from ..repatriation import services as repatriation_services
     from ..screening import clocks
     from ..screening import labels as screening_labels
     from ..screening import services as screening
@@ -107,7 +109,8 @@ def view(case_id):
         "cases/view.html", case=case, values=values, notes=services.read_notes(session, current_user, case),
         screenings=screening.screenings_of_case(session, current_user, case), clocks=clocks,
         screening_labels=screening_labels, referrals=referral_services.of_case(session, current_user, case),
-        referral_labels=referral_labels,
+        referral_labels=referral_labels, plans=repatriation_services.plans_of_case(session, current_user, case),
+        repatriation_labels=repatriation_labels,
         attachments=services.list_attachments(session, current_user, case),
         timeline=services.timeline(session, current_user, case), note_form=NoteForm(),
         attachment_form=AttachmentForm(), **_common())

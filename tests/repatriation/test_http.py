@@ -1,0 +1,148 @@
+"""The repatriation API (CONTRACT.md) and pages; the bilingual PDFs rendered and read back."""
+import re
+import subprocess
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.conftest import translated
+from tests.repatriation.conftest import SOON
+
+
+@pytest.fixture
+def api(demo, token_for):
+    def make(role="case", centre="CR"):
+        c = demo.test_client()
+        h = {"Authorization": f"Bearer {token_for(role, centre)}"}
+
+        class Api:
+            def __getattr__(self, method):
+                def call(path, **kw):
+                    return getattr(c, method)(path, headers={**h, **kw.pop("headers", {})}, **kw)
+                return call
+        return Api()
+    return make
+
+
+def _cases(a, n, nationality="LA"):
+    ids = []
+    for i in range(n):
+        r = a.post("/api/v1/cases", json={"person": {"full_name": f"ນາງ ແກ້ວ {i}", "sex": "female",
+                                                     "nationality": nationality, "date_of_birth": "1998-02-02"}})
+        assert r.status_code == 201
+        ids.append(r.json["id"])
+    return ids
+
+
+def test_contract_flow_ck_to_hx(api):
+    ck, hx = api("case", "CK"), api("case", "HX")
+    ids = _cases(ck, 2)
+    r = ck.post("/api/v1/repatriations", json={"case_ids": ids, "to_centre": "HX", "crossing": "CKG-HXY"})
+    assert r.status_code == 201, r.json
+    pid = r.json["id"]
+    assert {s["key"] for s in r.json["steps"]} >= {"family_tracing", "family_assessment", "nationality_verification",
+                                                   "consent", "legal_clearance", "arrangements"}
+    assert all(s["state"] == "open" for s in r.json["steps"])
+    handover = {"handed_over_at": datetime.now(timezone.utc).isoformat(), "crossing": "CKG-HXY",
+                "officials": [{"name": "Pol. Maj. Chai", "position": "Inspector", "side": "sending"},
+                              {"name": "Mr. Bounmy", "position": "Head, transit centre", "side": "receiving"}]}
+    assert ck.post(f"/api/v1/repatriations/{pid}/handover", json=handover).status_code == 409
+    for key in ("consent", "legal_clearance"):
+        assert ck.post(f"/api/v1/repatriations/{pid}/steps/{key}", json={"state": "done"}).status_code == 200
+    assert ck.post(f"/api/v1/repatriations/{pid}/steps/arrangements",
+                   json={"state": "done", "details": {"date": SOON, "crossing": "CKG-HXY"}}).status_code == 200
+    assert ck.post(f"/api/v1/repatriations/{pid}/steps/family_assessment", json={"state": "done"}).status_code == 403
+    for key in ("family_tracing", "family_assessment", "nationality_verification"):
+        r = hx.post(f"/api/v1/repatriations/{pid}/steps/{key}", json={"state": "done", "note": "ok"})
+        assert r.status_code == 200, r.json
+    assert r.json["state"] == "ready" and r.json["open_steps"] == []
+    r = ck.post(f"/api/v1/repatriations/{pid}/handover", json=handover)
+    assert r.status_code == 200 and r.json["state"] == "handed_over"
+    assert ck.post(f"/api/v1/repatriations/{pid}/confirm-reception").status_code == 403
+    r = hx.post(f"/api/v1/repatriations/{pid}/confirm-reception")
+    assert r.status_code == 200 and r.json["state"] == "received"
+    assert [f["months"] for f in r.json["follow_ups"]] == [1, 3, 6]
+    assert [f["due_on"] for f in ck.get(f"/api/v1/repatriations/{pid}").json["follow_ups"]] == \
+        [f["due_on"] for f in r.json["follow_ups"]]  # visible to both sides
+    pdf = ck.get(f"/api/v1/repatriations/{pid}/receipt.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_cross_centre_404_and_bad_input(api):
+    cr = api("case", "CR")
+    ids = _cases(cr, 1, "MM")
+    pid = cr.post("/api/v1/repatriations", json={"case_ids": ids, "to_centre": "TL"}).json["id"]
+    for role in ("case", "viewer", "admin"):
+        ms = api(role, "MS")
+        assert ms.get(f"/api/v1/repatriations/{pid}").status_code == 404
+        assert ms.post(f"/api/v1/repatriations/{pid}/steps/consent", json={"state": "done"}).status_code == 404
+        assert ms.get(f"/api/v1/repatriations/{pid}/receipt.pdf").status_code == 404
+    assert cr.post("/api/v1/repatriations", json={"case_ids": ids, "to_centre": "TL"}).status_code == 422  # already planned
+    assert cr.post("/api/v1/repatriations", json={"case_ids": ids, "to_centre": "MS"}).status_code == 422
+    assert cr.post("/api/v1/repatriations", json={"case_ids": "nope", "to_centre": "TL"}).status_code == 422
+    assert cr.post(f"/api/v1/repatriations/{pid}/steps/teleport", json={"state": "done"}).status_code == 404
+    assert cr.post(f"/api/v1/repatriations/{pid}/steps/consent", json={"state": 5}).status_code == 422
+    assert cr.post("/api/v1/repatriations", data="{oops", content_type="application/json").status_code == 400
+    assert api("case", "TL").get("/api/v1/repatriations").json["items"][0]["id"] == pid
+
+
+def _pdf_text(data, tmp_path):
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True)
+    assert list(tmp_path.glob("page*.png"))
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+    return text.replace("\u200b", ""), fonts
+
+
+def test_bilingual_receipt_and_manifest_thai_lao(api, tmp_path):
+    ck = api("case", "CK")
+    ids = _cases(ck, 1)
+    pid = ck.post("/api/v1/repatriations", json={"case_ids": ids, "to_centre": "HX", "crossing": "CKG-HXY"}).json["id"]
+    ck.post(f"/api/v1/repatriations/{pid}/steps/consent", json={"state": "done"})
+    assert ck.post(f"/api/v1/repatriations/{pid}/manifest").status_code == 200
+    for doc in ("receipt.pdf", "manifest.pdf"):
+        r = api("case", "HX").get(f"/api/v1/repatriations/{pid}/{doc}")
+        assert r.status_code == 200
+        text, fonts = _pdf_text(r.data, tmp_path)
+        assert len(re.findall(r"[\u0E00-\u0E7F]", text)) > 20, text[:300]   # Thai (host)
+        assert len(re.findall(r"[\u0E80-\u0EFF]", text)) > 20, text[:300]   # Lao (home)
+        assert "BRNotoThai" in fonts and "BRNotoLao" in fonts
+    text, _f = _pdf_text(api("case", "HX").get(f"/api/v1/repatriations/{pid}/manifest.pdf").data, tmp_path)
+    assert "ແກ້ວ" in text  # the person's name, shared by the manifest
+
+
+def test_burmese_receipt_embeds_the_myanmar_font(api, tmp_path):
+    cr = api("case", "CR")
+    pid = cr.post("/api/v1/repatriations", json={"case_ids": _cases(cr, 1, "MM"), "to_centre": "TL"}).json["id"]
+    _text, fonts = _pdf_text(cr.get(f"/api/v1/repatriations/{pid}/receipt.pdf").data, tmp_path)
+    assert "BRNotoThai" in fonts and "BRNotoMyanmar" in fonts
+
+
+def test_pages_new_plan_steps_and_list(signed_in, api, demo):
+    ck = api("case", "CK")
+    ids = _cases(ck, 3)
+    b = signed_in("case", "CK")
+    page = b.get("/repatriation/new").get_data(as_text=True)
+    assert all(i in page for i in ids)
+    r = b.post_form("/repatriation/new", {"case_ids": ids, "to_centre": "HX", "crossing": "CKG-HXY",
+                                          "planned_date": "2001-01-01"}, page="/repatriation/new")
+    assert r.status_code == 422
+    assert translated(demo, "th", "The handover date cannot be in the past.") in r.get_data(as_text=True)
+    r = b.post_form("/repatriation/new", {"case_ids": ids, "to_centre": "HX", "crossing": "CKG-HXY",
+                                          "planned_date": SOON}, page="/repatriation/new")
+    assert r.status_code == 302
+    url = r.location
+    html = b.get(url).get_data(as_text=True)
+    assert 'data-testid="blocking"' in html and html.count("ນາງ ແກ້ວ") == 3
+    r = b.post_form(f"{url}/steps/consent", {"state": "done", "version": "1", "date": "2026-11-20"}, page=url)
+    assert r.status_code == 302
+    r = b.post_form(f"{url}/steps/family_assessment", {"state": "done", "version": "1"}, page=url)
+    assert r.status_code == 403
+    hx = signed_in("case", "HX")
+    assert url.rsplit("/", 1)[1] in hx.get("/repatriation/").get_data(as_text=True)
+    hx_page = hx.get(url).get_data(as_text=True)
+    assert "ນາງ ແກ້ວ" not in hx_page  # nothing shared before the manifest
+    assert signed_in("case", "MS").get(url).status_code == 404
+    assert demo.test_client().get(url).status_code == 302
