@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .cases import views as cases_views
     from .centres import views as centres_views
     from .main import views as main_views
+    from .meetings import views as meetings_views
     from .referrals import views as referrals_views
     from .repatriation import views as repatriation_views
     from .screening import views as screening_views
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(referrals_views.bp)
     app.register_blueprint(referrals_views.notices_bp)
     app.register_blueprint(repatriation_views.bp)
+    app.register_blueprint(meetings_views.bp)
     for bp in register_api(app):
         csrf.exempt(bp)  # the API authenticates by bearer token, never by cookie
     cli.register(app)

@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
                 else:
                     session.rollback()
                     g.pop("on_commit", None)
+                    _replay_reads(session)
             finally:
                 session.close()
         return response
@@ -54,6 +55,18 @@ def init_app(app: Flask) -> None:
         if session is not None:
             session.rollback()
             session.close()
+
+
+def _replay_reads(session: Session) -> None:
+    """A failed request's reads of personal data (rolled back with it) go on record again."""
+    reads = g.pop("audited_reads", [])
+    if not reads:
+        return
+    from . import audit
+
+    for actor, action, target, details in reads:
+        audit.record(session, actor, action, target, details)
+    session.commit()
 
 
 def on_commit(callback) -> None:

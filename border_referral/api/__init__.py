@@ -60,6 +60,7 @@ def register(app) -> list[Blueprint]:
     from ..auth.api import bp as auth_api
     from ..cases.api import bp as cases_api
     from ..centres.api import bp as centres_api
+    from ..meetings.api import bp as meetings_api
     from ..referrals.api import bp as referrals_api
     from ..repatriation.api import bp as repatriation_api
     from ..screening.api import bp as screening_api
@@ -67,7 +68,7 @@ def register(app) -> list[Blueprint]:
 
     api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
     api_bp.before_request(_authenticate)
-    children = (openapi.bp, auth_api, centres_api, cases_api, screening_api, referrals_api, repatriation_api)
+    children = (openapi.bp, auth_api, centres_api, cases_api, screening_api, referrals_api, repatriation_api, meetings_api)
     for child in children:
         api_bp.register_blueprint(child)
     app.register_blueprint(api_bp)

@@ -58,11 +58,21 @@ def _target(target: Any) -> tuple[str | None, str | None]:
     return kind, (None if ident is None else str(ident))
 
 
-def record(session: Session, actor: Any, action: str, target: Any = None, details: dict | None = None) -> AuditRecord:
+def record(session: Session, actor: Any, action: str, target: Any = None, details: dict | None = None, *,
+           read: bool = False) -> AuditRecord:
     """Append one record. `actor` is a User (or None for the system / an anonymous caller);
-    `target` a model instance or a (type, id) tuple; `details` ids and codes only."""
+    `target` a model instance or a (type, id) tuple; `details` ids and codes only.
+
+    `read=True` marks a read of personal data: if the request then fails (and its unit of work is
+    rolled back), the read is recorded again after the rollback (database.py), so a look at personal
+    data is on record even when the page that showed it answered with an error."""
     details = dict(details or {})
     _check_details(details)
+    if read:
+        from flask import g, has_request_context
+
+        if has_request_context():
+            g.setdefault("audited_reads", []).append((actor, action, _target(target), details))
     # Lock the head row first: the UPDATE takes the row lock (PostgreSQL) or the write lock
     # (SQLite), so concurrent writers queue up here and the chain stays linear.
     result = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))

@@ -26,7 +26,7 @@ from ..crypto.models import DataKey
 from ..crypto.vault import Vault
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..i18n import thai_fiscal_year
-from ..util import utcnow
+from ..util import is_id, utcnow
 from . import attachments as attachment_files
 from .models import (ERASE_REASONS, FACTS, HEALTH, IDENTITY, SEXUAL, Attachment, Case, CaseCounter, CaseIndex,
                      CaseNote)
@@ -65,7 +65,7 @@ def _local_today(session: Session, centre_id: int) -> date:
 
 
 def _case(session: Session, actor, case_id: str, roles=VIEW_ROLES) -> Case:
-    case = session.get(Case, case_id) if isinstance(case_id, str) and len(case_id) <= 36 else None
+    case = session.get(Case, case_id) if is_id(case_id) else None
     if case is None or case.centre_id != actor.centre_id or case.erased_at is not None:
         raise NotFound()
     require_role(actor, *roles)
@@ -211,7 +211,7 @@ def _rows(session: Session, actor, cases: list[Case], action: str) -> list[CaseR
     if IDENTITY not in visible_groups(actor) or not cases:
         return [CaseRow(c, None) for c in cases]
     rows = [CaseRow(c, _vault(session, c).decrypt(c, ["full_name"])["full_name"]) for c in cases]
-    audit.record(session, actor, action, ("case_file", None), {"cases": [c.id for c in cases]})
+    audit.record(session, actor, action, ("case_file", None), {"cases": [c.id for c in cases]}, read=True)
     return rows
 
 
@@ -299,7 +299,7 @@ def read_notes(session: Session, actor, case: Case) -> list[tuple[CaseNote, str]
         return []
     vault = _vault(session, case)
     out = [(n, vault.decrypt(n, ["body"])["body"]) for n in notes]
-    audit.record(session, actor, "case.notes_read", case, {"notes": len(out)})
+    audit.record(session, actor, "case.notes_read", case, {"notes": len(out)}, read=True)
     return out
 
 
@@ -337,13 +337,13 @@ def read_attachment(session: Session, actor, case_id: str, attachment_id: str) -
     case = _case(session, actor, case_id)
     if IDENTITY not in visible_groups(actor):
         raise PermissionDenied()
-    att = session.get(Attachment, attachment_id) if isinstance(attachment_id, str) and len(attachment_id) <= 36 else None
+    att = session.get(Attachment, attachment_id) if is_id(attachment_id) else None
     if att is None or att.case_id != case.id:
         raise NotFound()
     vault = _vault(session, case)
     body = vault.read_file(att.id, att.file_id)
     name = vault.decrypt(att, ["filename"])["filename"]
-    audit.record(session, actor, "case.attachment_read", case, {"attachment": att.id})
+    audit.record(session, actor, "case.attachment_read", case, {"attachment": att.id}, read=True)
     return att, name, body
 
 
@@ -369,7 +369,7 @@ def erase_case(session: Session, actor, case_id: str, reason: str) -> Case:
     centre's KEK is rotated and the old version retired (its key material destroyed): the backup's
     copy of the data key can then never be unwrapped. (Restoring an older backup therefore needs
     the key ring of its time; keep key-ring backups only as long as the retention rules allow.)"""
-    case = session.get(Case, case_id) if isinstance(case_id, str) and len(case_id) <= 36 else None
+    case = session.get(Case, case_id) if is_id(case_id) else None
     if case is None or case.centre_id != actor.centre_id or case.erased_at is not None:
         raise NotFound()
     require_role(actor, "admin")
@@ -386,6 +386,9 @@ def erase_case(session: Session, actor, case_id: str, reason: str) -> Case:
     from ..screening.services import erase_for_case as erase_screenings
 
     erase_screenings(session, case)
+    from ..referrals.services import erase_for_case as erase_referrals
+
+    erase_referrals(session, case)
     for field in Case.__encrypted__:
         setattr(case, field, None)
     destroy(session.get(DataKey, case.data_key_id))

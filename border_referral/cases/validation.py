@@ -23,6 +23,20 @@ def countries() -> set[str]:
     return _COUNTRIES
 
 
+_CONTROL = {c for c in range(32) if c not in (9, 10, 13)} | {127}
+
+
+def _plain(value: str, field: str) -> None:
+    """Text that can be stored and shown: valid Unicode (no lone surrogates), no control characters
+    other than tab and line breaks (NUL in particular, which PostgreSQL refuses)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(_l("The text contains characters that cannot be stored."), field=field) from None
+    if any(ord(ch) in _CONTROL for ch in value):
+        raise ValidationError(_l("The text contains characters that cannot be stored."), field=field)
+
+
 def _text(data, field, *, required=False, limit=MAX_TEXT):
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -31,6 +45,7 @@ def _text(data, field, *, required=False, limit=MAX_TEXT):
         return None
     if not isinstance(value, str):
         raise ValidationError(_l("Enter text."), field=field)
+    _plain(value, field)
     value = to_unicode(value.strip())
     if len(value) > limit:
         raise ValidationError(_l("Too long: at most %(n)s characters.", n=limit), field=field)
@@ -56,6 +71,8 @@ def _text_list(data, field, *, limit=MAX_TEXT, most=20):
         value = [v for v in value.splitlines()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValidationError(_l("Enter a list of texts."), field=field)
+    for v in value:
+        _plain(v, field)
     value = [to_unicode(v.strip()) for v in value if v.strip()]
     if len(value) > most:
         raise ValidationError(_l("Too many entries: at most %(n)s.", n=most), field=field)

@@ -84,7 +84,7 @@ class Vault:
         values = self.decrypt(obj, fields)
         shown = sorted(f for f, v in values.items() if v not in (None, "", [], {}))
         audit.record(self.session, actor, action, target if target is not None else obj,
-                     {"fields": shown, **(details or {})})
+                     {"fields": shown, **(details or {})}, read=True)
         return values
 
     # ------------------------------------------------------------ files

@@ -95,9 +95,10 @@ def referral_json(view) -> dict:
                         for a, name in view.attachments],
     })
     if view.side == "sender":
-        out.update({"case_id": r.case_id, "shared_fields": r.fields, "legal_ground": r.legal_ground,
+        consent = dict(view.consent or {})
+        out.update({"case_id": r.case_id, "shared_fields": r.fields, "legal_ground": consent.pop("legal_ground", None),
                     "consent": {"given": r.consent_given, "date": r.consent_date, "method": r.consent_method,
-                                **(view.consent or {})}})
+                                **consent}})
     return out
 
 

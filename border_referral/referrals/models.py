@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Optional
 
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -60,7 +61,6 @@ class Referral(SQLModel, table=True):
     purpose: str = Field(max_length=32)
     state: str = Field(default="draft", max_length=16, index=True)
     shared_fields: str = Field(default="", max_length=400)   # ",full_name,sex,"
-    legal_ground: str = Field(max_length=500)
     consent_given: bool
     consent_date: Optional[str] = Field(default=None, max_length=10)
     consent_method: Optional[str] = Field(default=None, max_length=16)
@@ -103,10 +103,12 @@ class ReferralConsent(SQLModel, table=True):
     """The sender's record of consent (guardian for a child) or of the override, on the sender's side."""
 
     __tablename__ = "referral_consent"
-    __encrypted__: ClassVar[dict[str, str]] = {"guardian": "consent", "override_reason": "consent"}
+    __encrypted__: ClassVar[dict[str, str]] = {"guardian": "consent", "override_reason": "consent",
+                                               "legal_ground": "consent"}
     referral_id: str = Field(foreign_key="referral.id", primary_key=True, max_length=36)
     guardian: Optional[bytes] = encrypted()
     override_reason: Optional[bytes] = encrypted()
+    legal_ground: Optional[bytes] = encrypted()
 
     @property
     def id(self) -> str:  # the vault binds ciphertexts to the record id
@@ -150,6 +152,7 @@ class Escalation(SQLModel, table=True):
     """An overdue referral put on record (once per kind) by `flask referrals escalate`."""
 
     __tablename__ = "referral_escalation"
+    __table_args__ = (UniqueConstraint("referral_id", "kind", name="uq_escalation_referral_kind"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     referral_id: str = Field(foreign_key="referral.id", index=True, max_length=36)
     kind: str = Field(max_length=16)          # acknowledge | respond

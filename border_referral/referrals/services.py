@@ -37,7 +37,7 @@ from ..database import on_commit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..i18n import LANGUAGES
 from ..i18n.names import to_unicode
-from ..util import utcnow
+from ..util import is_code, is_id, utcnow
 from .models import (CLEAR_CASE_FIELDS, CONSENT_METHODS, MINIMUM, OPEN_STATES, PURPOSES, SHAREABLE, STATES,
                      Escalation, Notification, Referral, ReferralAttachment, ReferralConsent, ReferralCounter,
                      ReferralMessage)
@@ -67,7 +67,7 @@ class StateConflict(Conflict):
 
 def _get(session: Session, actor, referral_id) -> tuple[Referral, str]:
     """The referral and the caller's side; not found for anyone else."""
-    r = session.get(Referral, referral_id) if isinstance(referral_id, str) and len(referral_id) <= 36 else None
+    r = session.get(Referral, referral_id) if is_id(referral_id) else None
     if r is None:
         raise NotFound()
     if r.from_centre_id == actor.centre_id:
@@ -154,6 +154,8 @@ def _consent(actor, case: Case, value, today: date) -> dict:
             raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field="consent_date") from None
         if when > today:
             raise ValidationError(_l("The date cannot be in the future."), field="consent_date")
+        if when.year < 2000:
+            raise ValidationError(_l("The date is too far in the past."), field="consent_date")
         method = value.get("method") or None
         if method is not None and method not in CONSENT_METHODS:
             raise ValidationError(_l("Choose one of the listed values."), field="consent_method")
@@ -177,7 +179,7 @@ def create_referral(session: Session, actor, data: dict) -> Referral:
     sender = _centre(session, actor.centre_id)
     code = data.get("to_centre")
     receiver = session.execute(select(Centre).where(Centre.code == code)).scalar_one_or_none() \
-        if isinstance(code, str) else None
+        if is_code(code) else None
     if receiver is None or receiver.id == sender.id or not receiver.active or not are_partners(session, sender.id, receiver.id):
         raise ValidationError(_l("A referral can only go to a partner centre of yours."), field="to_centre")
     purpose = data.get("purpose")
@@ -191,7 +193,7 @@ def create_referral(session: Session, actor, data: dict) -> Referral:
     language = _language(data.get("language"), actor)
     r = Referral(reference=_next_reference(session, sender, receiver), from_centre_id=sender.id,
                  to_centre_id=receiver.id, case_id=case.id, case_number=case.case_number, purpose=purpose,
-                 shared_fields="," + ",".join(shared) + "," if shared else "", legal_ground=legal_ground,
+                 shared_fields="," + ",".join(shared) + "," if shared else "",
                  consent_given=consent["given"], consent_date=consent["date"], consent_method=consent["method"],
                  override_by_id=None if consent["given"] else actor.id, created_by_id=actor.id)
     package = Vault.create(session, receiver.code)
@@ -199,7 +201,8 @@ def create_referral(session: Session, actor, data: dict) -> Referral:
     session.add(r)
     session.flush()
     record = ReferralConsent(referral_id=r.id)
-    cases._vault(session, case).write(record, {"guardian": consent["guardian"], "override_reason": consent["override_reason"]})
+    cases._vault(session, case).write(record, {"guardian": consent["guardian"], "override_reason": consent["override_reason"],
+                                               "legal_ground": legal_ground})
     session.add(record)
     if message:
         _add_message(session, package, r, actor, message, language)
@@ -236,8 +239,7 @@ def perform(session: Session, actor, referral_id: str, action: str, data: dict |
     now = utcnow()
     details: dict = {"from": r.state, "to": target}
     if action == "send":
-        _send(session, actor, r, now)
-        details["duplicate_fields"] = r.duplicates
+        _send(session, actor, r, now)  # (what the receiver's files hold is not the sender's business)
     elif action == "acknowledge":
         r.acknowledged_at = now
     elif action in ("accept", "decline"):
@@ -255,7 +257,8 @@ def perform(session: Session, actor, referral_id: str, action: str, data: dict |
     r.state = target
     _save(session, r)
     audit.record(session, actor, f"referral.{action}", r, details)
-    notify(session, r.to_centre_id if side == "sender" else r.from_centre_id, r, action)
+    if r.sent_at is not None:  # a draft was never the partner's business
+        notify(session, r.to_centre_id if side == "sender" else r.from_centre_id, r, action)
     return r
 
 
@@ -273,6 +276,7 @@ def _send(session: Session, actor, r: Referral, now: datetime) -> None:
     """Copy the chosen fields into the package (sealed under the receiver's key), note the person's
     identification status, look for a duplicate at the receiver, and start the clocks."""
     case = cases._case(session, actor, r.case_id, ACT_ROLES)
+    _shared_fields(actor, r.fields)  # the sender may share only what they may see themselves
     secret = [f for f in r.fields if f not in CLEAR_CASE_FIELDS]
     values = cases._vault(session, case).read(case, secret, actor=actor, action="case.read_for_referral",
                                               details={"referral": r.id}) if secret else {}
@@ -357,9 +361,12 @@ def read_referral(session: Session, actor, referral_id: str) -> ReferralView:
     vault = _package_vault(session, r)
     package, decline_reason, messages, atts = None, None, [], []
     if vault is not None:
-        opened = vault.read(r, ["package", "decline_reason"], actor=actor, action="referral.read",
-                            details={"side": side})
-        package, decline_reason = opened.get("package"), opened.get("decline_reason")
+        raw = vault.decrypt(r, ["package", "decline_reason"])
+        # Each reader sees the shared fields their own role may see (a viewer never sees health).
+        allowed = set(cases.visible_fields(actor)) | set(CLEAR_CASE_FIELDS)
+        package = {k: v for k, v in (raw.get("package") or {}).items() if k in allowed} if raw.get("package") else None
+        decline_reason = raw.get("decline_reason")
+        audit.record(session, actor, "referral.read", r, {"side": side, "fields": sorted(package or {})}, read=True)
         rows = session.execute(select(ReferralMessage, User.email).outerjoin(User, User.id == ReferralMessage.author_id)
                                .where(ReferralMessage.referral_id == r.id).order_by(ReferralMessage.created_at)).all()
         messages = [(m, vault.decrypt(m, ["body"])["body"], email or "-") for m, email in rows]
@@ -371,9 +378,10 @@ def read_referral(session: Session, actor, referral_id: str) -> ReferralView:
         case = session.get(Case, r.case_id)
         record = session.get(ReferralConsent, r.id)
         if case is not None and case.erased_at is None and record is not None:
-            consent = cases._vault(session, case).decrypt(record, ["guardian", "override_reason"])
-    if package is None and vault is None:
-        audit.record(session, actor, "referral.read", r, {"side": side, "fields": []})
+            consent = cases._vault(session, case).read(record, ["guardian", "override_reason", "legal_ground"],
+                                                       actor=actor, action="referral.read_consent", target=r)
+    if vault is None:
+        audit.record(session, actor, "referral.read", r, {"side": side, "fields": []}, read=True)
     return ReferralView(r, side, package, messages, atts, decline_reason, consent, overdue_kinds(r),
                         _centre(session, r.from_centre_id), _centre(session, r.to_centre_id))
 
@@ -499,13 +507,13 @@ def add_attachment(session: Session, actor, referral_id: str, stream, filename: 
 
 def read_attachment(session: Session, actor, referral_id: str, attachment_id: str):
     r, _side = _get(session, actor, referral_id)
-    att = session.get(ReferralAttachment, attachment_id) if isinstance(attachment_id, str) and len(attachment_id) <= 36 else None
+    att = session.get(ReferralAttachment, attachment_id) if is_id(attachment_id) else None
     vault = _package_vault(session, r)
     if att is None or att.referral_id != r.id or vault is None or att.file_id is None:
         raise NotFound()
     body = vault.read_file(att.id, att.file_id)
     name = vault.decrypt(att, ["filename"])["filename"]
-    audit.record(session, actor, "referral.attachment_read", r, {"attachment": att.id})
+    audit.record(session, actor, "referral.attachment_read", r, {"attachment": att.id}, read=True)
     return att, name, body
 
 
@@ -527,7 +535,7 @@ def notify(session: Session, centre_id: int, r: Referral, kind: str) -> int:
     return len(users)
 
 
-def notifications(session: Session, actor, *, mark_read: bool = True) -> list[Notification]:
+def notifications(session: Session, actor, *, mark_read: bool = False) -> list[Notification]:
     rows = session.execute(select(Notification).where(Notification.user_id == actor.id)
                            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)).scalars().all()
     if mark_read:
@@ -579,3 +587,20 @@ def partners_for_referral(session: Session, actor) -> list[Centre]:
 
     require_role(actor, *ACT_ROLES)
     return partners_of(session, actor.centre_id)
+
+
+def erase_for_case(session: Session, case: Case) -> None:
+    """On erasure of a case: what was shared about the person is shredded too (packages, threads,
+    consent records), open referrals end as withdrawn, and a partner that had received one is told by
+    reference only."""
+    for r in session.execute(select(Referral).where(Referral.case_id == case.id)).scalars():
+        _destroy_package(session, r)
+        record = session.get(ReferralConsent, r.id)
+        if record is not None:
+            record.guardian = record.override_reason = record.legal_ground = None
+        if r.state in ("draft", *OPEN_STATES):
+            r.state, r.closed_at = "withdrawn", utcnow()
+            if r.sent_at is not None:
+                notify(session, r.to_centre_id, r, "withdraw")
+        r.version += 1
+        session.add(r)

@@ -11,7 +11,7 @@ from ..auth.permissions import require_role
 from ..cases import labels as case_labels
 from ..cases import services as cases
 from ..database import get_session
-from ..errors import ServiceError
+from ..errors import ServiceError, ValidationError
 from ..web import show_service_error
 from . import labels, services
 from .forms import ActionForm, AttachmentForm, MessageForm, ReferralForm
@@ -88,24 +88,38 @@ def view(referral_id):
                            attachment_form=AttachmentForm(), **_common())
 
 
+def _invalid(referral_id: str, form):
+    """A form that did not validate (too long, ...): say so, keep nothing."""
+    first = next((errs[0] for errs in form.errors.values() if errs), None)
+    return _refused(referral_id, ValidationError(first or _("Some of the information is not valid.")))
+
+
 @bp.post("/<referral_id>/action/<action>")
 def act(referral_id, action):
     form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            services.perform(get_session(), current_user, referral_id, action, {"reason": form.reason.data})
-        except ServiceError as exc:
-            if exc.status == 404:
-                raise
-            return _refused(referral_id, exc)
-        flash(_("Done: %(what)s.", what=labels.ACTION.get(action, action)), "info")
-    if action == "withdraw":
-        return redirect(url_for("referrals.index", box="outbox"))
-    return redirect(url_for("referrals.view", referral_id=referral_id))
+    if not form.validate_on_submit():
+        return _invalid(referral_id, form)
+    return _run(referral_id, lambda: services.perform(get_session(), current_user, referral_id, action,
+                                                      {"reason": form.reason.data}),
+                _("Done: %(what)s.", what=labels.ACTION.get(action, action)),
+                url_for("referrals.index", box="outbox") if action == "withdraw" else None)
+
+
+def _run(referral_id: str, operation, done: str, then: str | None = None):
+    """Run a change: on success say so and go back to the referral; on refusal show it again."""
+    try:
+        operation()
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        return _refused(referral_id, exc)
+    flash(done, "info")
+    return redirect(then or url_for("referrals.view", referral_id=referral_id))
 
 
 def _refused(referral_id: str, exc: ServiceError):
-    """Show the referral again with the refusal; the answer's status (>= 400) rolls back the request."""
+    """Show the referral again with the refusal; the answer's status (>= 400) rolls back the request
+    (the reads of the page are put on record again after the rollback)."""
     get_session().rollback()
     flash(str(exc.message), "error")
     return view(referral_id), exc.status
@@ -114,29 +128,22 @@ def _refused(referral_id: str, exc: ServiceError):
 @bp.post("/<referral_id>/messages")
 def message(referral_id):
     form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            services.add_message(get_session(), current_user, referral_id, form.body.data, form.language.data)
-        except ServiceError as exc:
-            if exc.status == 404:
-                raise
-            return _refused(referral_id, exc)
-        else:
-            flash(_("The message was sent."), "info")
-    return redirect(url_for("referrals.view", referral_id=referral_id))
+    if not form.validate_on_submit():
+        return _invalid(referral_id, form)
+    return _run(referral_id, lambda: services.add_message(get_session(), current_user, referral_id, form.body.data,
+                                                          form.language.data), _("The message was sent."))
 
 
 @bp.post("/<referral_id>/attachments")
 def attach(referral_id):
     form = AttachmentForm()
     upload = request.files.get("file")
-    if form.validate_on_submit():
-        if upload is None or not upload.filename:
-            flash(_("Choose a file to attach."), "error")
-        else:
-            services.add_attachment(get_session(), current_user, referral_id, upload.stream, upload.filename)
-            flash(_("The file was attached."), "info")
-    return redirect(url_for("referrals.view", referral_id=referral_id))
+    if not form.validate_on_submit():
+        return _invalid(referral_id, form)
+    if upload is None or not upload.filename:
+        return _refused(referral_id, ValidationError(_("Choose a file to attach."), field="file"))
+    return _run(referral_id, lambda: services.add_attachment(get_session(), current_user, referral_id, upload.stream,
+                                                             upload.filename), _("The file was attached."))
 
 
 @bp.get("/<referral_id>/attachments/<attachment_id>")
@@ -155,6 +162,13 @@ def notifications():
     require_role(current_user, *services.READ_ROLES)
     rows = services.notifications(get_session(), current_user)
     return render_template("referrals/notifications.html", rows=rows, **_common())
+
+
+@notices_bp.post("/notifications/read")
+def notifications_read():
+    require_role(current_user, *services.READ_ROLES)
+    services.notifications(get_session(), current_user, mark_read=True)
+    return redirect(url_for("notices.notifications"))
 
 
 @bp.app_context_processor

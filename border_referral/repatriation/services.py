@@ -26,7 +26,7 @@ from ..centres.models import Centre
 from ..centres.services import are_partners, crossings_of
 from ..crypto.vault import Vault
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
-from ..util import utcnow
+from ..util import is_code, is_id, utcnow
 from .models import (ACTIVE_STATES, ASSESSMENTS, CLEARANCES, COUNTRY_LANGUAGE, OFFICIAL_SIDES, STEP_KEYS, STEP_SIDE,
                      STOPPING_STEPS, TRAVEL_DOCUMENTS, FollowUp, Plan, PlanCounter, PlanPerson, PlanStep)
 
@@ -116,7 +116,7 @@ def _save(session: Session, obj) -> None:
 
 
 def _get(session: Session, actor, plan_id) -> tuple[Plan, str]:
-    plan = session.get(Plan, plan_id) if isinstance(plan_id, str) and len(plan_id) <= 36 else None
+    plan = session.get(Plan, plan_id) if is_id(plan_id) else None
     if plan is None:
         raise NotFound()
     if plan.host_centre_id == actor.centre_id:
@@ -176,7 +176,7 @@ def create_plan(session: Session, actor, data: dict) -> Plan:
     if len(ids) > MAX_PERSONS or len(set(ids)) != len(ids):
         raise ValidationError(_l("Choose the person or the people who return."), field="case_ids")
     code = data.get("to_centre")
-    home = session.execute(select(Centre).where(Centre.code == code)).scalar_one_or_none() if isinstance(code, str) else None
+    home = session.execute(select(Centre).where(Centre.code == code)).scalar_one_or_none() if is_code(code) else None
     if home is None or home.id == host.id or not are_partners(session, host.id, home.id):
         raise ValidationError(_l("A repatriation goes to a partner centre of yours."), field="to_centre")
     if home.country_code == host.country_code:
@@ -394,7 +394,7 @@ def set_escort(session: Session, actor, plan_id: str, person_id: str, data: dict
     require_role(actor, *WRITE_ROLES)
     if plan.state not in ("planning", "ready"):
         raise StateConflict()
-    person = session.get(PlanPerson, person_id) if isinstance(person_id, str) and len(person_id) <= 36 else None
+    person = session.get(PlanPerson, person_id) if is_id(person_id) else None
     if person is None or person.plan_id != plan.id:
         raise NotFound()
     name = _text(data, "name", required=True)

@@ -21,7 +21,7 @@ from ..cases.validation import _choice, _text, _text_list
 from ..centres.models import Centre
 from ..crypto.vault import Vault
 from ..errors import Conflict, NotFound, ValidationError
-from ..util import utcnow
+from ..util import is_id, utcnow
 from . import clocks
 from .models import (ACTS, AGENCIES, DEFAULT_REQUIRED_AGENCIES, FACTS, INDICATOR_VALUES, INDICATORS, INTERVIEW,
                      LANGUAGES, MEANS, NOT_VICTIM_OUTCOMES, OUTCOMES, Screening, ScreeningConfig, ScreeningDecision,
@@ -161,7 +161,7 @@ def _centre(session: Session, centre_id: int) -> Centre:
 
 
 def _screening(session: Session, actor, screening_id, roles=READ_ROLES) -> tuple[Screening, Case]:
-    s = session.get(Screening, screening_id) if isinstance(screening_id, str) and len(screening_id) <= 36 else None
+    s = session.get(Screening, screening_id) if is_id(screening_id) else None
     if s is None or s.centre_id != actor.centre_id:
         raise NotFound()
     case = cases._case(session, actor, s.case_id, roles)  # erased case, other centre: not found
@@ -531,7 +531,7 @@ def read_screening(session: Session, actor, screening_id: str, *, action: str = 
     dvals = [(d, vault.decrypt(d, ScreeningDecision.__encrypted__)) for d in decisions]
     if dvals:  # the decisions were read too: put them on the record of this read
         audit.record(session, actor, "screening.read_decisions", s,
-                     {"decisions": [d.id for d in decisions], "fields": sorted(ScreeningDecision.__encrypted__)})
+                     {"decisions": [d.id for d in decisions], "fields": sorted(ScreeningDecision.__encrypted__)}, read=True)
     el = elements(case, s, vault.decrypt(s, ["acts", "means"]))
     return ScreeningView(s, case, values, dvals, el, required_agencies(session, s.centre_id))
 

@@ -35,7 +35,6 @@ def upgrade() -> None:
     sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('shared_fields', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
-    sa.Column('legal_ground', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('consent_given', sa.Boolean(), nullable=False),
     sa.Column('consent_date', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
     sa.Column('consent_method', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
@@ -109,6 +108,7 @@ def upgrade() -> None:
     sa.Column('referral_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('guardian', sa.LargeBinary(), nullable=True),
     sa.Column('override_reason', sa.LargeBinary(), nullable=True),
+    sa.Column('legal_ground', sa.LargeBinary(), nullable=True),
     sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], ),
     sa.PrimaryKeyConstraint('referral_id')
     )
@@ -118,7 +118,8 @@ def upgrade() -> None:
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('referral_id', 'kind', name='uq_escalation_referral_kind')
     )
     with op.batch_alter_table('referral_escalation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_escalation_referral_id'), ['referral_id'], unique=False)

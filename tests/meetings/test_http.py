@@ -1,0 +1,132 @@
+"""The meetings API (CONTRACT.md), pages, and the agenda and minutes documents (PDF and DOCX) in the
+meeting's languages and the standard section order."""
+import io
+import re
+import subprocess
+
+import pytest
+
+
+@pytest.fixture
+def api(demo, token_for):
+    def make(role="secretariat", centre="CR"):
+        c = demo.test_client()
+        h = {"Authorization": f"Bearer {token_for(role, centre)}"}
+
+        class Api:
+            def __getattr__(self, method):
+                def call(path, **kw):
+                    return getattr(c, method)(path, headers={**h, **kw.pop("headers", {})}, **kw)
+                return call
+        return Api()
+    return make
+
+
+def test_contract_meeting_agenda_actions(api):
+    cr, tl = api("secretariat", "CR"), api("secretariat", "TL")
+    r = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00",
+                                          "venue": "Chiang Rai"})
+    assert r.status_code == 201 and r.json["number"] == 1 and r.json["year"] == 2026
+    mid = r.json["id"]
+    assert tl.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "Border pass rules", "type": "information"}).status_code == 201
+    assert cr.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "Joint patrols", "type": "decision"}).status_code == 201
+    assert cr.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "AOB", "type": "other"}).status_code == 201
+    assert cr.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "x", "type": "gossip"}).status_code == 422
+    assert cr.post(f"/api/v1/meetings/{mid}/actions", json={"title": "x", "owner_centre": "TL", "due": "2027-01-10"}).status_code == 409
+    assert tl.post(f"/api/v1/meetings/{mid}/close-agenda").status_code == 403
+    assert cr.post(f"/api/v1/meetings/{mid}/close-agenda").status_code == 200
+    assert tl.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "late", "type": "other"}).status_code == 409
+    agenda = cr.get(f"/api/v1/meetings/{mid}/agenda").json["sections"]
+    assert [s["number"] for s in agenda] == [1, 2, 3, 4, 5, 6]
+    assert [i["title"] for i in agenda[3]["items"]] == ["Border pass rules"]
+    assert [i["title"] for i in agenda[4]["items"]] == ["Joint patrols"]
+    assert [i["title"] for i in agenda[5]["items"]] == ["AOB"]
+    r = cr.post(f"/api/v1/meetings/{mid}/actions", json={"title": "Send the patrol schedule", "owner_centre": "TL",
+                                                         "due": "2027-01-10"})
+    assert r.status_code == 201
+    r2 = tl.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2027-03-10T09:00:00+06:30", "venue": "Tachileik"})
+    assert r2.json["number"] == 2
+    nxt = tl.get(f"/api/v1/meetings/{r2.json['id']}/agenda").json["sections"]
+    assert [i["title"] for i in nxt[2]["items"]] == ["Send the patrol schedule"]
+    assert nxt[1]["items"][0]["kind"] == "minutes"
+    assert cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2027-06-01T09:00:00+07:00",
+                                             "venue": "x", "number": 2}).status_code == 409
+    assert api("secretariat", "MS").get(f"/api/v1/meetings/{mid}/agenda").status_code == 404
+    assert cr.post(f"/api/v1/meetings/{mid}/participants", json={"centre": "MS", "name": "X"}).status_code == 422
+
+
+def test_ordering_into_a_wrong_section_is_refused(api):
+    cr = api()
+    mid = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00",
+                                            "venue": "Chiang Rai"}).json["id"]
+    iid = cr.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "Decide", "type": "decision"}).json["id"]
+    r = cr.post(f"/api/v1/meetings/{mid}/agenda-items/{iid}/order", json={"section": 4})
+    assert r.status_code == 422 and r.json["error"]["message"]
+    assert cr.post(f"/api/v1/meetings/{mid}/agenda-items/{iid}/order", json={"section": 5}).json["section"] == 5
+
+
+def _setup_documents(api):
+    cr, tl = api("secretariat", "CR"), api("secretariat", "TL")
+    mid = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00",
+                                            "venue": "ศาลากลางจังหวัดเชียงราย"}).json["id"]
+    tl.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "နယ်စပ်ဖြတ်ကျော်မှု စောင့်ကြည့်ရေး", "type": "information",
+                                                         "language": "my", "translations": {"th": {"title": "การเฝ้าระวังการข้ามแดน"}}})
+    item = cr.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "การส่งกลับผู้เสียหาย", "type": "decision",
+                                                                 "language": "th"}).json["id"]
+    cr.post(f"/api/v1/meetings/{mid}/close-agenda")
+    r = cr.put(f"/api/v1/meetings/{mid}/minutes", json={
+        "language": "th", "opened_at": "09:00", "closed_at": "12:00", "recorder": "คุณดาว", "checker": "คุณเล็ก",
+        "items": {item: {"discussion": "ที่ประชุมหารือ", "resolution": "เห็นชอบให้ส่งกลับวันที่ 15 ธันวาคม"}}})
+    assert r.status_code == 200
+    return cr, mid
+
+
+def test_agenda_and_minutes_documents_in_both_languages(api, tmp_path):
+    cr, mid = _setup_documents(api)
+    for doc in ("agenda", "minutes"):
+        r = cr.get(f"/api/v1/meetings/{mid}/{doc}.pdf")
+        assert r.status_code == 200 and r.mimetype == "application/pdf"
+        path = tmp_path / f"{doc}.pdf"
+        path.write_bytes(r.data)
+        subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / doc)], check=True)
+        assert list(tmp_path.glob(f"{doc}*.png"))
+        text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, text=True).stdout
+        text = text.replace("\u200b", "")
+        assert len(re.findall(r"[\u0E00-\u0E7F]", text)) > 30
+        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+        assert "BRNotoThai" in fonts and "BRNotoMyanmar" in fonts
+        if doc == "agenda":  # the sections in the standard order: 1 ... 6
+            numbers = [int(n) for n in re.findall(r"^([1-6])\. ", text, flags=re.M)]
+            assert numbers == [1, 2, 3, 4, 5, 6], numbers
+        else:
+            assert "เห็นชอบให้ส่งกลับวันที่ 15 ธันวาคม" in text.replace("\n", "")
+    from docx import Document
+    for doc in ("agenda", "minutes"):
+        r = cr.get(f"/api/v1/meetings/{mid}/{doc}.docx")
+        assert r.status_code == 200
+        text = "\n".join(p.text for p in Document(io.BytesIO(r.data)).paragraphs)
+        assert "နယ်စပ်ဖြတ်ကျော်မှု စောင့်ကြည့်ရေး" in text and "การเฝ้าระวังการข้ามแดน" in text
+        assert re.findall(r"^([1-6])\. ", text, flags=re.M) == ["1", "2", "3", "4", "5", "6"]
+        assert 'w:cs="Noto Sans Myanmar"' in r.data.decode("latin-1") or b"Noto Sans Myanmar" in _docx_xml(r.data)
+
+
+def _docx_xml(data):
+    import zipfile
+    return zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+
+
+def test_pages_propose_close_minutes(signed_in, demo):
+    cr = signed_in("secretariat", "CR")
+    r = cr.post_form("/meetings/new", {"partnership": "CR-TL", "starts_at": "2026-12-10T09:00", "venue": "Chiang Rai"},
+                     page="/meetings/new")
+    assert r.status_code == 302
+    url = r.location
+    tl = signed_in("secretariat", "TL")
+    assert tl.post_form(f"{url}/items", {"title": "ပွဲတော်ရာသီ ခရီးသွားလာမှု", "type": "information", "language": "my"},
+                        page=url).status_code == 302
+    assert "ပွဲတော်ရာသီ ခရီးသွားလာမှု" in cr.get(url).get_data(as_text=True)
+    assert cr.post_form(f"{url}/state/close-agenda", {}, page=url).status_code == 302
+    r = tl.post_form(f"{url}/items", {"title": "late", "type": "other"}, page=url)
+    assert r.status_code == 409
+    assert signed_in("secretariat", "MS").get(url).status_code == 404
+    assert demo.test_client().get(url).status_code == 302

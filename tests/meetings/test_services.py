@@ -1,0 +1,180 @@
+"""Meeting rules: numbering, host alternation, proposals and the closed agenda, ordering into the
+right sections, carried-forward actions, deferred items, minutes drafted, checked, adopted, locked."""
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from border_referral.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from border_referral.meetings import services
+from border_referral.meetings.models import AgendaItem, Minutes
+from tests.cases.conftest import make_case  # noqa: F401  (a fixture)
+from tests.conftest import principal
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def _meeting(s, centre="CR", partnership="CR-TL", **over):
+    data = {"partnership": partnership, "starts_at": "2026-12-10T09:00", "venue": "Chiang Rai Provincial Hall", **over}
+    return services.create_meeting(s, principal(s, "secretariat", centre), data)
+
+
+def test_numbering_year_and_host_alternation(db):
+    with db() as s:
+        first = _meeting(s, number=13)
+        assert (first.number, first.year) == (13, 2026)
+        second = _meeting(s, "TL")
+        third = _meeting(s, "CR")
+        assert second.number == 14 and third.number == 15
+        from border_referral.centres.models import Centre
+        codes = [s.get(Centre, m.host_centre_id).code for m in (first, second, third)]
+        assert codes == ["CR", "TL", "CR"]
+        with pytest.raises(Conflict):
+            _meeting(s, number=14)
+        with pytest.raises(ValidationError):
+            _meeting(s, partnership="MS-MW")  # not a partnership of Chiang Rai
+        with pytest.raises(PermissionDenied):
+            services.create_meeting(s, principal(s, "case", "CR"), {"partnership": "CR-TL", "starts_at": "2026-12-10T09:00",
+                                                                    "venue": "x"})
+
+
+def test_thai_title_uses_the_buddhist_era(db, demo):
+    from border_referral.centres.models import Partnership
+    from border_referral.meetings.labels import meeting_title
+    with db() as s:
+        m = _meeting(s, number=13, starts_at="2019-09-24T09:00")
+        p = s.get(Partnership, m.partnership_id)
+        assert "13/2562" in meeting_title(m, p, "th") and "13/2019" in meeting_title(m, p, "en")
+
+
+def test_proposals_close_and_standard_order(db):
+    with db() as s:
+        m = _meeting(s)
+        tl, cr = principal(s, "secretariat", "TL"), principal(s, "secretariat", "CR")
+        info = services.propose_item(s, tl, m.id, {"title": "Workplace rules in Tachileik", "type": "information",
+                                                   "language": "my"})
+        dec = services.propose_item(s, cr, m.id, {"title": "Joint surveillance of illegal crossings", "type": "decision"})
+        other = services.propose_item(s, tl, m.id, {"title": "Date of the next meeting", "type": "other"})
+        chair = services.propose_item(s, cr, m.id, {"title": "Welcome by the chair", "type": "information"})
+        services.order_item(s, cr, chair.id, 1)
+        with pytest.raises(ValidationError) as err:
+            services.order_item(s, cr, dec.id, 4)  # a decision item into "for information"
+        assert err.value.field == "section"
+        with pytest.raises(PermissionDenied):
+            services.close_agenda(s, tl, m.id)  # the host closes
+        services.close_agenda(s, cr, m.id)
+        services.close_agenda(s, cr, m.id)  # again: harmless
+        with pytest.raises(Conflict):
+            services.propose_item(s, tl, m.id, {"title": "Too late", "type": "other"})
+        sections = services.agenda(s, cr, m.id)
+        assert [e.item.id for e in sections[1]] == [chair.id]
+        assert [e.item.id for e in sections[4]] == [info.id]
+        assert [e.item.id for e in sections[5]] == [dec.id]
+        assert [e.item.id for e in sections[6]] == [other.id]
+        assert sections[2] == [] and sections[3] == []  # the first meeting of the series
+
+
+def test_references_only_to_own_cases_and_referrals(db, make_case):
+    make_case()
+    with db() as s:
+        from border_referral.cases.models import Case
+        number = s.execute(select(Case.case_number)).scalar_one()
+        m = _meeting(s)
+        item = services.propose_item(s, principal(s, "secretariat", "CR"), m.id,
+                                     {"title": "Case for decision", "type": "decision", "references": [number]})
+        assert item.reference_list == [number]
+        with pytest.raises(ValidationError) as err:
+            services.propose_item(s, principal(s, "secretariat", "TL"), m.id,
+                                  {"title": "Their case", "type": "decision", "references": [number]})
+        assert err.value.field == "references"
+
+
+def test_actions_carry_into_the_next_meetings_matters_arising(db):
+    with db() as s:
+        cr, tl = principal(s, "secretariat", "CR"), principal(s, "secretariat", "TL")
+        m1 = _meeting(s)
+        with pytest.raises(Conflict):  # actions come once the agenda is closed
+            services.add_action(s, cr, m1.id, {"title": "x", "owner_centre": "TL", "due": "2027-01-31"})
+        services.close_agenda(s, cr, m1.id)
+        act = services.add_action(s, cr, m1.id, {"title": "Share the list of recruitment brokers", "owner_centre": "TL",
+                                                 "due": (date.today() - timedelta(days=1)).isoformat()})
+        with pytest.raises(ValidationError):
+            services.add_action(s, cr, m1.id, {"title": "x", "owner_centre": "MS", "due": "2027-01-31"})
+        m2 = _meeting(s, "TL")
+        sec3 = services.agenda(s, tl, m2.id)[3]
+        assert [e.action.id for e in sec3] == [act.id]
+        assert services.agenda(s, tl, m2.id)[2][0].from_meeting.id == m1.id
+        rows = services.actions(s, tl, mine=True)
+        assert [r.action.id for r in rows] == [act.id] and rows[0].overdue
+        with pytest.raises(PermissionDenied):
+            services.update_action(s, cr, act.id, {"status": "done"})  # the owner updates
+        services.update_action(s, tl, act.id, {"status": "done", "note": "List shared on 5 Dec"})
+        assert services.agenda(s, tl, m2.id)[3] == []
+
+
+def test_deferred_items_come_back_at_the_next_meeting(db):
+    with db() as s:
+        cr = principal(s, "secretariat", "CR")
+        m1 = _meeting(s)
+        item = services.propose_item(s, principal(s, "secretariat", "TL"), m1.id, {"title": "Hotline numbers", "type": "information"})
+        services.decide_item(s, cr, item.id, "defer")
+        m2 = _meeting(s, "TL")
+        back = s.execute(select(AgendaItem).where(AgendaItem.meeting_id == m2.id)).scalars().all()
+        assert [(b.title, b.deferred_from_id, b.status) for b in back] == [("Hotline numbers", item.id, "proposed")]
+
+
+def test_minutes_draft_checked_adopted_locked(db):
+    with db() as s:
+        cr, tl = principal(s, "secretariat", "CR"), principal(s, "secretariat", "TL")
+        m1 = _meeting(s)
+        item = services.propose_item(s, cr, m1.id, {"title": "Repatriation at Mae Sai", "type": "decision"})
+        with pytest.raises(Conflict):
+            services.save_minutes(s, cr, m1.id, {})  # agenda still open
+        services.close_agenda(s, cr, m1.id)
+        data = {"language": "th", "opened_at": "09:00", "closed_at": "12:30", "recorder": "Khun Dao", "checker": "Khun Lek",
+                "items": {item.id: {"discussion": "Both sides agreed.", "resolution": "Return on 15 December at Mae Sai."}}}
+        with pytest.raises(ValidationError):
+            services.save_minutes(s, cr, m1.id, {**data, "closed_at": "08:00"})
+        with pytest.raises(PermissionDenied):
+            services.save_minutes(s, tl, m1.id, data)
+        services.save_minutes(s, cr, m1.id, data)
+        m2 = _meeting(s, "TL")
+        with pytest.raises(Conflict):  # still a draft
+            services.adopt_minutes(s, tl, m1.id, m2.id)
+        services.check_minutes(s, cr, m1.id)
+        with pytest.raises(PermissionDenied):  # the next meeting's host adopts
+            services.adopt_minutes(s, cr, m1.id, m2.id)
+        mins = services.adopt_minutes(s, tl, m1.id, m2.id)
+        assert mins.state == "adopted" and s.get(Minutes, m1.id).adopted_in_meeting_id == m2.id
+        with pytest.raises(Conflict):
+            services.save_minutes(s, cr, m1.id, data)
+        services.correct_minutes(s, cr, m1.id, {"item": item.id, "text": "Return on 16 December", "reason": "Typo"})
+        assert json.loads(s.get(Minutes, m1.id).corrections)[0]["reason"] == "Typo"
+        assert json.loads(s.get(Minutes, m1.id).items)[item.id]["resolution"] == "Return on 15 December at Mae Sai."
+
+
+def test_participants_only_from_the_partnership(db):
+    with db() as s:
+        m = _meeting(s)
+        cr = principal(s, "secretariat", "CR")
+        p = services.add_participant(s, cr, m.id, {"centre": "TL", "name": "U Aung", "position": "Director"})
+        with pytest.raises(ValidationError) as err:
+            services.add_participant(s, cr, m.id, {"centre": "MS", "name": "Someone"})
+        assert err.value.field == "centre"
+        with pytest.raises(PermissionDenied):  # a delegation lists its own people (the host may list all)
+            services.add_participant(s, principal(s, "secretariat", "TL"), m.id, {"centre": "CR", "name": "X"})
+        services.set_attendance(s, cr, m.id, str(p.id), "present")
+
+
+def test_other_partnerships_do_not_see_the_meeting(db):
+    with db() as s:
+        m = _meeting(s)
+        with pytest.raises(NotFound):
+            services.agenda(s, principal(s, "secretariat", "MS"), m.id)
+        # Huay Xai is in the tri-country partnership CR-TL-HX, not in CR-TL
+        with pytest.raises(NotFound):
+            services.agenda(s, principal(s, "secretariat", "HX"), m.id)
+        tri = _meeting(s, partnership="CR-TL-HX")
+        assert sorted(tri.language_list) == ["lo", "my", "th"]
+        assert services.agenda(s, principal(s, "secretariat", "HX"), tri.id)
