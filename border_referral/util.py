@@ -34,3 +34,30 @@ def is_id(value) -> bool:
 def is_code(value) -> bool:
     """Could this be a centre, partnership or crossing code (CR, CR-TL, MSI-TCL)?"""
     return isinstance(value, str) and 0 < len(value) <= 24 and set(value) <= _CODE_CHARS
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored moment as ISO 8601 in UTC with a Z (what the API returns)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def next_in_sequence(session, counter, centre_id: int, period_field: str, period: int) -> int:
+    """The next number of a per-centre, per-period sequence kept in `counter` (a table with centre_id,
+    the period column and `last`). Concurrent requests each get their own number: the UPDATE takes
+    the row lock, and a counter created by another request at the same moment is retried."""
+    from sqlalchemy import select, update
+    from sqlalchemy.exc import IntegrityError
+
+    period_col = getattr(counter, period_field)
+    where = (counter.centre_id == centre_id) & (period_col == period)
+    if session.execute(update(counter).where(where).values(last=counter.last + 1)).rowcount == 0:
+        try:
+            with session.begin_nested():
+                session.add(counter(centre_id=centre_id, **{period_field: period}, last=1))
+        except IntegrityError:  # another request created the counter first
+            session.execute(update(counter).where(where).values(last=counter.last + 1))
+    return session.execute(select(counter.last).where(where).execution_options(populate_existing=True)).scalar_one()

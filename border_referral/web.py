@@ -162,3 +162,22 @@ def show_service_error(form, exc: ServiceError) -> int:
     else:
         flash(str(exc.message), "error")
     return exc.status
+
+
+def change_or_show(operation, done: str, success_url: str, show):
+    """Run a change asked for by a form. Done: say so and go to `success_url`. Refused: show the page
+    again (`show()`) with the reason, answering with the refusal's status, so the request's unit of
+    work is rolled back (the page's reads of personal data are recorded again after the rollback).
+    "Not found" stays a plain 404."""
+    from .database import get_session
+
+    try:
+        operation()
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        get_session().rollback()
+        flash(str(exc.message), "error")
+        return show(), exc.status
+    flash(done, "info")
+    return redirect(success_url)

@@ -197,3 +197,19 @@ def translated(app, locale: str, message: str, **kw) -> str:
 
 NOT_ACCEPTED = ("This kind of file is not accepted. Attach a JPEG or PNG photo, a PDF, a Word document (DOCX) "
                 "or a plain text file.")
+
+
+@pytest.fixture
+def api(demo, token_for):
+    """Factory: a test client that calls the API as the demo user of a role at a centre."""
+    def make(role="case", centre="CR"):
+        client = demo.test_client()
+        headers = {"Authorization": f"Bearer {token_for(role, centre)}"}
+
+        class Api:
+            def __getattr__(self, method):
+                def call(path, **kw):
+                    return getattr(client, method)(path, headers={**headers, **kw.pop("headers", {})}, **kw)
+                return call
+        return Api()
+    return make

@@ -5,7 +5,6 @@ import logging
 import pytest
 from flask_babel import force_locale, gettext
 
-from tests.conftest import demo_email
 
 
 def test_healthz(client):

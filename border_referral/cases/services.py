@@ -9,8 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -26,7 +25,7 @@ from ..crypto.models import DataKey
 from ..crypto.vault import Vault
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..i18n import thai_fiscal_year
-from ..util import is_id, utcnow
+from ..util import is_id, next_in_sequence, utcnow
 from . import attachments as attachment_files
 from .models import (ERASE_REASONS, FACTS, HEALTH, IDENTITY, SEXUAL, Attachment, Case, CaseCounter, CaseIndex,
                      CaseNote)
@@ -80,14 +79,7 @@ def _vault(session: Session, case: Case) -> Vault:
 
 def _next_number(session: Session, centre: Centre, today: date) -> tuple[str, int, int]:
     fy = thai_fiscal_year(today)
-    where = (CaseCounter.centre_id == centre.id) & (CaseCounter.fiscal_year == fy)
-    if session.execute(update(CaseCounter).where(where).values(last=CaseCounter.last + 1)).rowcount == 0:
-        try:
-            with session.begin_nested():
-                session.add(CaseCounter(centre_id=centre.id, fiscal_year=fy, last=1))
-        except IntegrityError:  # another request created the counter first
-            session.execute(update(CaseCounter).where(where).values(last=CaseCounter.last + 1))
-    last = session.execute(select(CaseCounter.last).where(where).execution_options(populate_existing=True)).scalar_one()
+    last = next_in_sequence(session, CaseCounter, centre.id, "fiscal_year", fy)
     return f"{centre.code}-{fy}-{last:04d}", fy, last
 
 

@@ -3,7 +3,6 @@ participants, minutes and their adoption, action items, the documents."""
 from __future__ import annotations
 
 import json
-from datetime import timezone
 from typing import Any, Optional
 
 from flask import Blueprint, Response, jsonify, request
@@ -14,6 +13,7 @@ from sqlmodel import SQLModel
 from ..api import documented, json_body
 from ..centres.models import Centre, Partnership
 from ..database import get_session
+from ..util import iso_utc
 from ..util import is_id
 from ..errors import NotFound
 from . import documents, services
@@ -52,17 +52,11 @@ class MeetingOut(SQLModel):
     state: str
 
 
-def _utc(value) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def meeting_json(m) -> dict:
     session = get_session()
-    return {"id": m.id, "number": m.number, "year": m.year, "state": m.state, "starts_at": _utc(m.starts_at),
+    return {"id": m.id, "number": m.number, "year": m.year, "state": m.state, "starts_at": iso_utc(m.starts_at),
             "venue": m.venue, "partnership": session.get(Partnership, m.partnership_id).code,
             "host": session.get(Centre, m.host_centre_id).code, "languages": m.language_list,
             "agenda_version": m.agenda_version, "version": m.version}

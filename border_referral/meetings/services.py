@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from .. import audit
+from .. import audit, inputs
 from ..auth.permissions import require_role
 from ..cases.models import Case
 from ..cases.validation import _text
@@ -83,28 +83,11 @@ def _agenda_changed(session: Session, m: Meeting) -> None:
 
 
 def _when(data: dict, key: str, tz: str) -> datetime:
-    value = data.get(key)
-    if isinstance(value, str) and value.strip():
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            value = None
-    if not isinstance(value, datetime) or not 2000 <= value.year <= 2100:
-        raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=key)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(timezone.utc)
+    return inputs.moment(data, key, tz, required=True)
 
 
 def _date(data: dict, key: str) -> date:
-    value = data.get(key)
-    try:
-        day = value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field=key) from None
-    if not 2000 <= day.year <= 2100:
-        raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field=key)
-    return day
+    return inputs.day(data, key, required=True)
 
 
 def _member_centre(session: Session, m_or_pid, code, field: str) -> Centre:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..auth.permissions import require_role
 from ..centres.models import Centre, Partnership
 from ..database import get_session
+from ..web import change_or_show
 from ..util import is_id
 from ..errors import NotFound, ServiceError
 from ..i18n import LANGUAGES, NATIVE_NAMES
@@ -88,16 +89,7 @@ def view(meeting_id):
 
 
 def _do(meeting_id: str, operation, done: str):
-    try:
-        operation()
-    except ServiceError as exc:
-        if exc.status == 404:
-            raise
-        get_session().rollback()
-        flash(str(exc.message), "error")
-        return view(meeting_id), exc.status
-    flash(done, "info")
-    return redirect(url_for("meetings.view", meeting_id=meeting_id))
+    return change_or_show(operation, done, url_for("meetings.view", meeting_id=meeting_id), lambda: view(meeting_id))
 
 
 @bp.post("/<meeting_id>/items")

@@ -1,7 +1,6 @@
 """The referrals part of CONTRACT.md: /api/v1/referrals, the actions, the thread."""
 from __future__ import annotations
 
-from datetime import timezone
 from typing import Any, Optional
 
 from flask import Blueprint, jsonify, request
@@ -11,6 +10,7 @@ from sqlmodel import SQLModel
 
 from ..api import documented, json_body
 from ..database import get_session
+from ..util import iso_utc
 from ..errors import NotFound, ValidationError
 from . import services
 
@@ -61,12 +61,6 @@ class ReferralOut(SQLModel):
     version: int
 
 
-def _utc(value) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _summary(r, from_code: str, to_code: str, side: str) -> dict:
@@ -74,9 +68,9 @@ def _summary(r, from_code: str, to_code: str, side: str) -> dict:
         "id": r.id, "reference": r.reference, "state": r.state, "side": side, "purpose": r.purpose,
         "from_centre": from_code, "to_centre": to_code, "case_number": r.case_number,
         "identification_status": r.identification_status, "version": r.version,
-        "created_at": _utc(r.created_at), "sent_at": _utc(r.sent_at), "acknowledged_at": _utc(r.acknowledged_at),
-        "answered_at": _utc(r.answered_at), "closed_at": _utc(r.closed_at),
-        "acknowledge_due": _utc(r.ack_due_at), "response_due": _utc(r.response_due_at),
+        "created_at": iso_utc(r.created_at), "sent_at": iso_utc(r.sent_at), "acknowledged_at": iso_utc(r.acknowledged_at),
+        "answered_at": iso_utc(r.answered_at), "closed_at": iso_utc(r.closed_at),
+        "acknowledge_due": iso_utc(r.ack_due_at), "response_due": iso_utc(r.response_due_at),
         "overdue": services.overdue_kinds(r),
     }
 
@@ -89,7 +83,7 @@ def referral_json(view) -> dict:
         "decline_reason": view.decline_reason,
         "possible_duplicate": {"exists": bool(r.duplicates), "fields": r.duplicates} if view.side == "receiver" else None,
         "messages": [{"id": m.id, "centre": view.from_centre.code if m.centre_id == r.from_centre_id else view.to_centre.code,
-                      "language": m.language, "body": body, "created_at": _utc(m.created_at)}
+                      "language": m.language, "body": body, "created_at": iso_utc(m.created_at)}
                      for m, body, _who in view.messages],
         "attachments": [{"id": a.id, "filename": name, "content_type": a.content_type, "size": a.size}
                         for a, name in view.attachments],
@@ -161,7 +155,7 @@ def act(referral_id, action):
 def message(referral_id):
     body = json_body()
     m = services.add_message(get_session(), current_user, referral_id, body.get("body"), body.get("language"))
-    return jsonify({"id": m.id, "language": m.language, "created_at": _utc(m.created_at)}), 201
+    return jsonify({"id": m.id, "language": m.language, "created_at": iso_utc(m.created_at)}), 201
 
 
 @bp.post("/referrals/<referral_id>/attachments")

@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -37,8 +36,8 @@ from ..database import on_commit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..i18n import LANGUAGES
 from ..i18n.names import to_unicode
-from ..util import is_code, is_id, utcnow
-from .models import (CLEAR_CASE_FIELDS, CONSENT_METHODS, MINIMUM, OPEN_STATES, PURPOSES, SHAREABLE, STATES,
+from ..util import is_code, is_id, next_in_sequence, utcnow
+from .models import (CLEAR_CASE_FIELDS, CONSENT_METHODS, OPEN_STATES, PURPOSES, SHAREABLE, STATES,
                      Escalation, Notification, Referral, ReferralAttachment, ReferralConsent, ReferralCounter,
                      ReferralMessage)
 
@@ -111,14 +110,7 @@ def _centre(session: Session, centre_id: int) -> Centre:
 
 def _next_reference(session: Session, sender: Centre, receiver: Centre) -> str:
     year = utcnow().year
-    where = (ReferralCounter.centre_id == sender.id) & (ReferralCounter.year == year)
-    if session.execute(update(ReferralCounter).where(where).values(last=ReferralCounter.last + 1)).rowcount == 0:
-        try:
-            with session.begin_nested():
-                session.add(ReferralCounter(centre_id=sender.id, year=year, last=1))
-        except IntegrityError:
-            session.execute(update(ReferralCounter).where(where).values(last=ReferralCounter.last + 1))
-    last = session.execute(select(ReferralCounter.last).where(where).execution_options(populate_existing=True)).scalar_one()
+    last = next_in_sequence(session, ReferralCounter, sender.id, "year", year)
     return f"{sender.code}-{receiver.code}-{year}-{last:04d}"
 
 

@@ -12,7 +12,7 @@ from ..cases import labels as case_labels
 from ..cases import services as cases
 from ..database import get_session
 from ..errors import ServiceError, ValidationError
-from ..web import show_service_error
+from ..web import change_or_show, show_service_error
 from . import labels, services
 from .forms import ActionForm, AttachmentForm, MessageForm, ReferralForm
 from .models import MINIMUM, PURPOSES, STATES
@@ -107,14 +107,8 @@ def act(referral_id, action):
 
 def _run(referral_id: str, operation, done: str, then: str | None = None):
     """Run a change: on success say so and go back to the referral; on refusal show it again."""
-    try:
-        operation()
-    except ServiceError as exc:
-        if exc.status == 404:
-            raise
-        return _refused(referral_id, exc)
-    flash(done, "info")
-    return redirect(then or url_for("referrals.view", referral_id=referral_id))
+    return change_or_show(operation, done, then or url_for("referrals.view", referral_id=referral_id),
+                          lambda: view(referral_id))
 
 
 def _refused(referral_id: str, exc: ServiceError):

@@ -1,7 +1,6 @@
 """The repatriation part of CONTRACT.md: plans, steps, manifest, handover, reception, receipt."""
 from __future__ import annotations
 
-from datetime import timezone
 from typing import Any, Optional
 
 from flask import Blueprint, jsonify, request
@@ -10,6 +9,7 @@ from sqlmodel import SQLModel
 
 from ..api import documented, json_body
 from ..database import get_session
+from ..util import iso_utc
 from . import services
 
 bp = Blueprint("repatriation_api", __name__)
@@ -59,12 +59,6 @@ class PlanOut(SQLModel):
     steps: list[dict[str, Any]]
 
 
-def _utc(value) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def plan_json(v) -> dict:
@@ -73,19 +67,19 @@ def plan_json(v) -> dict:
         "id": p.id, "reference": p.reference, "state": p.state, "side": v.side, "version": p.version,
         "from_centre": v.host.code, "to_centre": v.home.code, "direction": p.direction, "crossing": p.crossing_code,
         "planned_date": p.planned_date.isoformat() if p.planned_date else None,
-        "manifest_sent_at": _utc(p.manifest_sent_at), "manifest_late": v.manifest_late,
-        "handed_over_at": _utc(p.handed_over_at), "received_at": _utc(p.received_at),
+        "manifest_sent_at": iso_utc(p.manifest_sent_at), "manifest_late": v.manifest_late,
+        "handed_over_at": iso_utc(p.handed_over_at), "received_at": iso_utc(p.received_at),
         "stay_until": p.stay_until.isoformat() if p.stay_until else None,
         "persons": [{"id": pv.person.id, "case_number": pv.person.case_number, "child": pv.person.is_child,
                      "name": pv.name, "travel_document": pv.travel_document, "escort": pv.escort}
                     for pv in v.persons],
-        "steps": [{"key": s.key, "state": s.state, "side": s.side, "version": s.version, "done_at": _utc(s.done_at),
+        "steps": [{"key": s.key, "state": s.state, "side": s.side, "version": s.version, "done_at": iso_utc(s.done_at),
                    "note": vals.get("note"), "details": vals.get("details")} for s, vals, _who in v.steps],
         "open_steps": v.blocking,
         "handover": v.handover, "reception": v.reception,
         "stopped": v.stop if p.state == "stopped" else None,
         "follow_ups": [{"id": f.id, "months": f.months, "due_on": f.due_on.isoformat(), "overdue": late,
-                        "submitted_at": _utc(f.submitted_at), "report": report} for f, report, late in v.follow_ups],
+                        "submitted_at": iso_utc(f.submitted_at), "report": report} for f, report, late in v.follow_ups],
     }
 
 

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from .. import audit
+from .. import audit, inputs
 from ..auth.models import User
 from ..auth.permissions import require_role
 from ..cases import services as cases
@@ -26,7 +25,7 @@ from ..centres.models import Centre
 from ..centres.services import are_partners, crossings_of
 from ..crypto.vault import Vault
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
-from ..util import is_code, is_id, utcnow
+from ..util import is_code, is_id, next_in_sequence, utcnow
 from .models import (ACTIVE_STATES, ASSESSMENTS, CLEARANCES, COUNTRY_LANGUAGE, OFFICIAL_SIDES, STEP_KEYS, STEP_SIDE,
                      STOPPING_STEPS, TRAVEL_DOCUMENTS, FollowUp, Plan, PlanCounter, PlanPerson, PlanStep)
 
@@ -58,39 +57,11 @@ def _today(centre: Centre) -> date:
 
 
 def _day(data: dict, key: str, *, required: bool = False) -> date | None:
-    value = data.get(key)
-    if value in (None, ""):
-        if required:
-            raise ValidationError(_l("This field is required."), field=key)
-        return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        day = value
-    else:
-        try:
-            day = date.fromisoformat(str(value))
-        except ValueError:
-            raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field=key) from None
-    if not 2000 <= day.year <= 2100:
-        raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field=key)
-    return day
+    return inputs.day(data, key, required=required)
 
 
 def _moment(data: dict, key: str, tz: str, *, required: bool = False) -> datetime | None:
-    value = data.get(key)
-    if value in (None, ""):
-        if required:
-            raise ValidationError(_l("This field is required."), field=key)
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=key) from None
-    if not isinstance(value, datetime) or not 2000 <= value.year <= 2100:
-        raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=key)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(timezone.utc)
+    return inputs.moment(data, key, tz, required=required)
 
 
 def _version(obj, version) -> None:
@@ -150,14 +121,7 @@ def _crossing(session: Session, plan_or_ids, value, field_name="crossing") -> st
 
 def _reference(session: Session, host: Centre, home: Centre) -> str:
     year = utcnow().year
-    where = (PlanCounter.centre_id == host.id) & (PlanCounter.year == year)
-    if session.execute(update(PlanCounter).where(where).values(last=PlanCounter.last + 1)).rowcount == 0:
-        try:
-            with session.begin_nested():
-                session.add(PlanCounter(centre_id=host.id, year=year, last=1))
-        except IntegrityError:
-            session.execute(update(PlanCounter).where(where).values(last=PlanCounter.last + 1))
-    last = session.execute(select(PlanCounter.last).where(where).execution_options(populate_existing=True)).scalar_one()
+    last = next_in_sequence(session, PlanCounter, host.id, "year", year)
     return f"RP-{host.code}-{home.code}-{year}-{last:04d}"
 
 

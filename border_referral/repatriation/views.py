@@ -14,6 +14,7 @@ from ..cases import labels as case_labels
 from ..cases import services as cases
 from ..centres.services import crossings_of, partners_of
 from ..database import get_session
+from ..web import change_or_show
 from ..errors import ServiceError
 from . import labels, services
 from .models import ASSESSMENTS, CLEARANCES, STATES, STEP_KEYS, TRAVEL_DOCUMENTS
@@ -73,17 +74,7 @@ def view(plan_id):
 
 
 def _do(plan_id: str, operation, done: str):
-    """Run a change; on refusal show the plan again with the message (the error status rolls back)."""
-    try:
-        operation()
-    except ServiceError as exc:
-        if exc.status == 404:
-            raise
-        get_session().rollback()
-        flash(str(exc.message), "error")
-        return view(plan_id), exc.status
-    flash(done, "info")
-    return redirect(url_for("repatriation.view", plan_id=plan_id))
+    return change_or_show(operation, done, url_for("repatriation.view", plan_id=plan_id), lambda: view(plan_id))
 
 
 @bp.post("/<plan_id>/steps/<key>")

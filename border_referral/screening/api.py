@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 from ..api import documented, json_body
 from ..database import get_session
+from ..util import iso_utc
 from . import services
 from .clocks import pre_shelter_ends
 
@@ -107,14 +108,6 @@ class DecisionOut(SQLModel):
     supersedes: Optional[str] = None
 
 
-def _utc(value) -> str | None:
-    if value is None:
-        return None
-    from datetime import timezone
-
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _day(value) -> str | None:
@@ -122,11 +115,11 @@ def _day(value) -> str | None:
 
 
 def decision_json(d, values: dict | None = None) -> dict:
-    out = {"id": d.id, "outcome": d.outcome, "decided_at": _utc(d.decided_at), "decided_on": _day(d.decided_on),
+    out = {"id": d.id, "outcome": d.outcome, "decided_at": iso_utc(d.decided_at), "decided_on": _day(d.decided_on),
            "member_agencies": [a for a in d.member_agencies.split(",") if a],
            "not_victim_outcome": d.not_victim_outcome, "reflection_period_ends": _day(d.reflection_ends),
            "pre_shelter_ends": _day(d.pre_shelter_ends), "supersedes": d.supersedes_id,
-           "superseded": d.superseded, "signed_off_at": _utc(d.signed_off_at)}
+           "superseded": d.superseded, "signed_off_at": iso_utc(d.signed_off_at)}
     if values is not None:
         out.update({"reasons": values.get("reasons"), "members": values.get("members") or [],
                     "shelter": values.get("shelter"), "change_reason": values.get("change_reason")})
@@ -137,13 +130,13 @@ def screening_json(s, stage: str | None = None, values: dict | None = None, view
     out = {
         "id": s.id, "case_id": s.case_id, "version": s.version,
         "stage": stage or ("decided" if s.outcome else "interviewed" if s.interview_at else "prescreened"),
-        "source": s.source, "prescreened_at": _utc(s.prescreened_at),
-        "custody_started_at": _utc(s.custody_started_at), "court_extension_until": _utc(s.court_extension_until),
-        "custody_deadline": _utc(s.custody_deadline), "custody_ended_at": _utc(s.custody_ended_at),
+        "source": s.source, "prescreened_at": iso_utc(s.prescreened_at),
+        "custody_started_at": iso_utc(s.custody_started_at), "court_extension_until": iso_utc(s.court_extension_until),
+        "custody_deadline": iso_utc(s.custody_deadline), "custody_ended_at": iso_utc(s.custody_ended_at),
         "pre_shelter_from": _day(s.pre_shelter_from),
         "pre_shelter_ends": _day(pre_shelter_ends(s.pre_shelter_from)) if s.pre_shelter_from else None,
-        "interview_at": _utc(s.interview_at), "interview_ended_at": _utc(s.interview_ended_at),
-        "language": s.language, "rights_informed_at": _utc(s.rights_informed_at), "rights_language": s.rights_language,
+        "interview_at": iso_utc(s.interview_at), "interview_ended_at": iso_utc(s.interview_ended_at),
+        "language": s.language, "rights_informed_at": iso_utc(s.rights_informed_at), "rights_language": s.rights_language,
         "interview_consent": s.interview_consent, "exploitation_types": s.exploitation_types,
         "outcome": s.outcome, "reflection_period_ends": _day(s.reflection_ends),
     }
@@ -235,7 +228,7 @@ def clocks_():
 
     def row(r):
         return {"screening_id": r.screening.id, "case_id": r.screening.case_id, "case_number": r.case_number,
-                "deadline": _utc(r.deadline), "seconds_left": r.remaining.seconds if r.remaining else None,
+                "deadline": iso_utc(r.deadline), "seconds_left": r.remaining.seconds if r.remaining else None,
                 "overdue": r.remaining.overdue if r.remaining else None, "until": _day(r.until), "days_left": r.days_left}
 
     return jsonify({"custody": [row(r) for r in board.custody], "reflection_ending": [row(r) for r in board.reflection],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -13,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from .. import audit
+from .. import audit, inputs
 from ..auth.permissions import require_role
 from ..cases import services as cases
 from ..cases.models import Case, EXPLOITATION_TYPES, REFERRAL_SOURCES
-from ..cases.validation import _choice, _text, _text_list
+from ..cases.validation import _choice, _text
 from ..centres.models import Centre
 from ..crypto.vault import Vault
 from ..errors import Conflict, NotFound, ValidationError
@@ -44,30 +43,7 @@ def visible_fields(actor, model=Screening) -> list[str]:
 # ---------------------------------------------------------------- input helpers
 
 def _when(data: dict, field: str, tz: str, *, required: bool = False) -> datetime | None:
-    """A moment: an aware datetime or ISO 8601 text; without an offset it is the centre's local time
-    (what a datetime-local form field sends). Stored in UTC."""
-    value = data.get(field)
-    if value in (None, ""):
-        if required:
-            raise ValidationError(_l("This field is required."), field=field)
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=field) from None
-    if not isinstance(value, datetime):
-        raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=field)
-    if value.year < 2000:
-        raise ValidationError(_l("The date is too far in the past."), field=field)
-    if value.year > 2100:
-        raise ValidationError(_l("The date is too far in the future."), field=field)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
-    try:
-        return value.astimezone(timezone.utc)
-    except (OverflowError, ValueError):
-        raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=field) from None
+    return inputs.moment(data, field, tz, required=required)
 
 
 def _not_future(value: datetime | None, field: str, now: datetime) -> None:
@@ -76,21 +52,10 @@ def _not_future(value: datetime | None, field: str, now: datetime) -> None:
 
 
 def _day(data: dict, field: str) -> date | None:
-    value = data.get(field)
-    if value in (None, ""):
-        return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        day = value
-    else:
-        try:
-            day = date.fromisoformat(str(value))
-        except ValueError:
-            raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field=field) from None
-    if day.year < 2000:
-        raise ValidationError(_l("The date is too far in the past."), field=field)
-    if day > date.today() + timedelta(days=2):
+    parsed = inputs.day(data, field)
+    if parsed is not None and parsed > date.today() + timedelta(days=2):
         raise ValidationError(_l("The date cannot be in the future."), field=field)
-    return day
+    return parsed
 
 
 def _codes(data: dict, field: str, allowed) -> list[str]:

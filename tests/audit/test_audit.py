@@ -1,7 +1,5 @@
-import json
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 

@@ -1,6 +1,5 @@
 import time
 
-import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 

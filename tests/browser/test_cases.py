@@ -1,6 +1,5 @@
 """A case worker opens a case for a person with a Burmese name, attaches a photo and finds the case
 again by searching, once in the Thai interface (Chiang Rai) and once in the Burmese one (Tachileik)."""
-import io
 import re
 
 import pytest

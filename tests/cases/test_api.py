@@ -4,7 +4,7 @@ import re
 import pytest
 from PIL import Image
 
-from tests.cases.conftest import CANARY_ID, CANARY_LATIN, CANARY_MY, person
+from tests.cases.conftest import CANARY_ID, CANARY_LATIN, CANARY_MY
 from tests.conftest import NOT_ACCEPTED, translated
 
 BODY = {"person": {"full_name": CANARY_MY, "latin_name": CANARY_LATIN, "sex": "female", "nationality": "MM",

@@ -4,7 +4,7 @@ import re
 import pytest
 from PIL import Image
 
-from tests.cases.conftest import CANARY_ID, CANARY_LATIN, CANARY_MY, CANARY_TH
+from tests.cases.conftest import CANARY_ID, CANARY_LATIN, CANARY_MY
 from tests.conftest import NOT_ACCEPTED, demo_email, translated
 
 FORM = {"full_name": CANARY_MY, "latin_name": CANARY_LATIN, "sex": "female", "nationality": "MM", "status": "open",

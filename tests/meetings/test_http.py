@@ -4,22 +4,8 @@ import io
 import re
 import subprocess
 
-import pytest
 
 
-@pytest.fixture
-def api(demo, token_for):
-    def make(role="secretariat", centre="CR"):
-        c = demo.test_client()
-        h = {"Authorization": f"Bearer {token_for(role, centre)}"}
-
-        class Api:
-            def __getattr__(self, method):
-                def call(path, **kw):
-                    return getattr(c, method)(path, headers={**h, **kw.pop("headers", {})}, **kw)
-                return call
-        return Api()
-    return make
 
 
 def test_contract_meeting_agenda_actions(api):
@@ -56,7 +42,7 @@ def test_contract_meeting_agenda_actions(api):
 
 
 def test_ordering_into_a_wrong_section_is_refused(api):
-    cr = api()
+    cr = api("secretariat", "CR")
     mid = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00",
                                             "venue": "Chiang Rai"}).json["id"]
     iid = cr.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "Decide", "type": "decision"}).json["id"]

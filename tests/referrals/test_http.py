@@ -4,23 +4,10 @@ import io
 
 import pytest
 
-from tests.conftest import Browser, demo_email, translated
+from tests.conftest import demo_email, translated
 from tests.referrals.conftest import HEALTH_CANARY, UNSHARED_CANARY, body
 
 
-@pytest.fixture
-def api(demo, token_for):
-    def make(role="case", centre="CR"):
-        c = demo.test_client()
-        h = {"Authorization": f"Bearer {token_for(role, centre)}"}
-
-        class Api:
-            def __getattr__(self, method):
-                def call(path, **kw):
-                    return getattr(c, method)(path, headers={**h, **kw.pop("headers", {})}, **kw)
-                return call
-        return Api()
-    return make
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ from sqlalchemy import func, select, text
 
 from border_referral.audit.models import AuditRecord
 from border_referral.database import session_scope
-from border_referral.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from border_referral.errors import Conflict, PermissionDenied, ValidationError
 from border_referral.referrals import services
 from border_referral.referrals.models import Notification, Referral, ReferralCounter, ReferralMessage
 from tests.cases.conftest import CANARY_ID, CANARY_LATIN, CANARY_MY
-from tests.conftest import demo_email, principal
+from tests.conftest import principal
 from tests.referrals.conftest import HEALTH_CANARY, UNSHARED_CANARY, body
 
 GUARDIAN = "Daw Aye (mother)"       # the sender's consent record (body() puts it there)

@@ -1,6 +1,6 @@
 """Referral rules: the whole state machine (state x action x side x role), consent and override,
 what crosses, withdrawal, deadlines with a frozen clock, escalation, duplicates, notifications."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import select

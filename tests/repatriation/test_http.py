@@ -3,25 +3,11 @@ import re
 import subprocess
 from datetime import datetime, timezone
 
-import pytest
 
 from tests.conftest import translated
 from tests.repatriation.conftest import SOON
 
 
-@pytest.fixture
-def api(demo, token_for):
-    def make(role="case", centre="CR"):
-        c = demo.test_client()
-        h = {"Authorization": f"Bearer {token_for(role, centre)}"}
-
-        class Api:
-            def __getattr__(self, method):
-                def call(path, **kw):
-                    return getattr(c, method)(path, headers={**h, **kw.pop("headers", {})}, **kw)
-                return call
-        return Api()
-    return make
 
 
 def _cases(a, n, nationality="LA"):

@@ -13,7 +13,7 @@ from border_referral.repatriation import services
 from border_referral.repatriation.models import Plan, PlanStep
 from tests.cases.conftest import CANARY_MY
 from tests.conftest import principal
-from tests.repatriation.conftest import SOON, home_steps, host_steps
+from tests.repatriation.conftest import home_steps, host_steps
 
 pytestmark = pytest.mark.usefixtures("demo")
 HANDOVER = {"handed_over_at": datetime.now(timezone.utc).isoformat(), "crossing": "MSI-TCL",

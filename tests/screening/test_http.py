@@ -14,19 +14,6 @@ def auth(token):
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-def api(demo, token_for):
-    def make(role="case", centre="CR"):
-        c = demo.test_client()
-        h = auth(token_for(role, centre))
-
-        class Api:
-            def __getattr__(self, method):
-                def call(path, **kw):
-                    return getattr(c, method)(path, headers={**h, **kw.pop("headers", {})}, **kw)
-                return call
-        return Api()
-    return make
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from border_referral.screening.models import Screening, Shelter
 from tests.cases.conftest import CANARY_LATIN, CANARY_MY
 from tests.conftest import csrf_from, principal
 from tests.screening.conftest import INTERVIEW, MEMBERS
-from tests.screening.test_http import api, api_case  # noqa: F401  (fixtures)
+from tests.screening.test_http import api_case  # noqa: F401  (a fixture)
 
 SECRET_ACCOUNT = "CanaryFirstAccount Qzx"
 SECRET_NARRATIVE = "CanaryNarrative Wqv"
