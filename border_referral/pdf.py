@@ -81,7 +81,29 @@ def render(template: str, **context) -> bytes:
         raise PdfUnavailable(str(exc)) from exc
     html = render_template(template, font_css=Markup(font_css()), **context)
     base = str(Path(current_app.root_path) / "templates")
-    return HTML(string=html, base_url=base).write_pdf(stylesheets=[CSS(string="@page { size: A4; margin: 16mm; }")])
+    fetcher = _local_fetcher()
+    return HTML(string=html, base_url=base, url_fetcher=fetcher).write_pdf(
+        stylesheets=[CSS(string="@page { size: A4; margin: 16mm; }", url_fetcher=fetcher)])
+
+
+def _local_fetcher():
+    """A documents' renderer reaches nothing outside: inline data (photos, signatures) and our font
+    files only. No network, no other file, whatever a stored value or an SVG inside it may name."""
+    from weasyprint import URLFetcher
+
+    class LocalOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file://"):
+                from urllib.parse import unquote, urlsplit
+
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if path.parent == FONT_DIR and path.suffix == ".ttf":
+                    return super().fetch(url, headers)
+            raise ValueError("external resources are not fetched")
+
+    return LocalOnly(allowed_protocols=("data", "file"), allow_redirects=False)
 
 
 def init_app(app) -> None:

@@ -213,3 +213,23 @@ def api(demo, token_for):
                 return call
         return Api()
     return make
+
+
+def database_bytes(app) -> bytes:
+    """Everything the database holds on disk: the SQLite file and its WAL, or a PostgreSQL dump of the
+    test schema (to look for personal data that should only be there encrypted)."""
+    import subprocess
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["DATABASE_URL"])
+    if url.drivername.startswith("sqlite"):
+        db_file = Path(url.database)
+        return b"".join(p.read_bytes() for p in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm")) if p.exists())
+    options = parse_qs(urlsplit(url.render_as_string(hide_password=False)).query).get("options", [""])[0]
+    schema = unquote(options).split("=", 1)[-1]
+    dump = subprocess.run(["pg_dump", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U",
+                           url.username or "postgres", "-n", schema, "--inserts", url.database],
+                          capture_output=True, check=True)
+    return dump.stdout

@@ -381,6 +381,9 @@ def erase_case(session: Session, actor, case_id: str, reason: str) -> Case:
     from ..referrals.services import erase_for_case as erase_referrals
 
     erase_referrals(session, case)
+    from ..repatriation.services import erase_for_case as erase_repatriations
+
+    erase_repatriations(session, case)
     for field in Case.__encrypted__:
         setattr(case, field, None)
     destroy(session.get(DataKey, case.data_key_id))

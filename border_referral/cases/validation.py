@@ -33,7 +33,7 @@ def _plain(value: str, field: str) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(_l("The text contains characters that cannot be stored."), field=field) from None
-    if any(ord(ch) in _CONTROL for ch in value):
+    if any(ord(ch) in _CONTROL or 0xFFFE <= ord(ch) <= 0xFFFF or 0xFDD0 <= ord(ch) <= 0xFDEF for ch in value):
         raise ValidationError(_l("The text contains characters that cannot be stored."), field=field)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from flask_babel import force_locale, gettext
 
@@ -14,6 +15,8 @@ from ..database import get_session
 from . import labels
 from .services import agenda, minutes_of, participants
 
+# Characters XML (and so Word) cannot hold; older stored text might still carry them.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 FONTS = {"th": "Noto Sans Thai", "my": "Noto Sans Myanmar", "lo": "Noto Sans Lao", "en": "Noto Sans"}
 
 
@@ -93,7 +96,7 @@ def _docx(meeting, actor, kind: str) -> bytes:
         for n, text in enumerate(pieces):
             if n:
                 p.add_run(" / ")
-            run = p.add_run(text)
+            run = p.add_run(_XML_INVALID.sub("", text))
             run.bold = bold
             run.font.size = Pt(size)
             script = next((lang for lang in ("th", "my", "lo") if _has_script(text, lang)), "en")

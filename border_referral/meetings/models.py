@@ -44,6 +44,8 @@ class Meeting(SQLModel, table=True):
     languages: str = Field(default="", max_length=40)   # "th,my,en"
     state: str = Field(default="agenda_open", max_length=20, index=True)
     agenda_version: int = Field(default=1)
+    # Sections 2 and 3 as they stood when the agenda closed: {"minutes_of": id, "actions": [ids]}.
+    arising: Optional[str] = Field(default=None, max_length=20000)
     created_by_id: Optional[str] = Field(default=None, foreign_key="user_account.id", max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1)

@@ -4,6 +4,7 @@ secretariat runs the agenda and the minutes; the owner centre's secretariat upda
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -73,8 +74,19 @@ def _save(session: Session, obj) -> None:
     session.add(obj)
     try:
         session.flush()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):  # changed, or created by someone else, meanwhile
         raise Conflict() from None
+
+
+def _check_version(obj, version) -> None:
+    if isinstance(version, (bool, float)) or version in (None, ""):
+        raise Conflict(_l("Someone else changed this record in the meantime. Reload it and try again."))
+    try:
+        seen = int(version)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(_l("The version of the record is missing."), field="version") from None
+    if seen != obj.version:
+        raise Conflict()
 
 
 def _agenda_changed(session: Session, m: Meeting) -> None:
@@ -112,6 +124,8 @@ def create_meeting(session: Session, actor, data: dict) -> Meeting:
     last = session.execute(select(Meeting).where(Meeting.partnership_id == p.id).order_by(Meeting.number.desc())).scalars().first()
     if data.get("host") not in (None, ""):
         host = _member_centre(session, p.id, data.get("host"), "host")
+        if host.id != actor.centre_id:
+            raise ValidationError(_l("A centre plans the meetings it hosts itself."), field="host")
     elif last is not None:  # the host alternates between the member centres
         codes = [c.id for c in centres]
         host = centres[(codes.index(last.host_centre_id) + 1) % len(centres)] if last.host_centre_id in codes else centres[0]
@@ -122,10 +136,14 @@ def create_meeting(session: Session, actor, data: dict) -> Meeting:
     number = data.get("number")
     if number in (None, ""):
         number = (last.number + 1) if last else 1
-    elif isinstance(number, bool) or not isinstance(number, int) and not (isinstance(number, str) and number.isdecimal()) \
-            or not 0 < int(number) < 10000:
+    elif isinstance(number, bool) or not (isinstance(number, int) and 0 < number < 10000
+                                          or isinstance(number, str) and re.fullmatch(r"[0-9]{1,4}", number)):
         raise ValidationError(_l("Enter a whole number."), field="number")
     number = int(number)
+    if last is not None and number <= last.number and not session.execute(select(Meeting.id).where(
+            Meeting.partnership_id == p.id, Meeting.number == number)).first():
+        raise ValidationError(_l("A new meeting takes a number after the last one (%(n)s).", n=last.number),
+                              field="number")
     if session.execute(select(Meeting.id).where(Meeting.partnership_id == p.id, Meeting.number == number)).first():
         raise Conflict(_l("Meeting number %(n)s is already used in this series.", n=number))
     languages = list(dict.fromkeys(COUNTRY_LANGUAGE.get(c.country_code, "en") for c in centres))
@@ -139,8 +157,10 @@ def create_meeting(session: Session, actor, data: dict) -> Meeting:
         raise Conflict(_l("Meeting number %(n)s is already used in this series.", n=number)) from None
     carried = 0
     if last is not None:  # items deferred at the last meeting come back as proposals
+        carried_ids = select(AgendaItem.deferred_from_id).where(AgendaItem.deferred_from_id.is_not(None))
         for item in session.execute(select(AgendaItem).where(AgendaItem.meeting_id == last.id,
-                                                             AgendaItem.status == "deferred")).scalars():
+                                                             AgendaItem.status == "deferred",
+                                                             AgendaItem.id.not_in(carried_ids))).scalars():
             session.add(AgendaItem(meeting_id=m.id, proposing_centre_id=item.proposing_centre_id, title=item.title,
                                    description=item.description, language=item.language, translations=item.translations,
                                    type=item.type, references=item.references, deferred_from_id=item.id,
@@ -164,8 +184,12 @@ def open_agenda(session: Session, actor, meeting_id: str) -> Meeting:
     return m
 
 
-def _references(session: Session, actor, value) -> list[str]:
-    """Cases and referrals are named by reference number only, and only the proposer's own."""
+_REFERENCE = re.compile(r"^[A-Z]{2,4}(-[A-Z0-9]{1,6}){1,4}$")
+
+
+def _references(session: Session, actor, m: Meeting, value) -> list[str]:
+    """Cases and referrals are named by reference number only: the proposer's own cases, and
+    referrals between centres of this partnership that the proposer sent, or received once sent."""
     if value in (None, "", []):
         return []
     if isinstance(value, str):
@@ -174,13 +198,19 @@ def _references(session: Session, actor, value) -> list[str]:
         raise ValidationError(_l("Give case or referral numbers, separated by commas."), field="references")
     from ..referrals.models import Referral
 
+    member_ids = {c.id for c in members(session, m.partnership_id)}
     out = []
     for ref in value:
         ref = ref.strip().upper()
-        known = session.execute(select(Case.id).where(Case.case_number == ref, Case.centre_id == actor.centre_id,
-                                                      Case.erased_at.is_(None))).first() or \
-            session.execute(select(Referral.id).where(Referral.reference == ref, (Referral.from_centre_id == actor.centre_id)
-                                                      | (Referral.to_centre_id == actor.centre_id))).first()
+        known = False
+        if _REFERENCE.match(ref):
+            known = session.execute(select(Case.id).where(Case.case_number == ref, Case.centre_id == actor.centre_id,
+                                                          Case.erased_at.is_(None))).first() is not None
+            if not known:
+                r = session.execute(select(Referral).where(Referral.reference == ref)).scalar_one_or_none()
+                known = r is not None and {r.from_centre_id, r.to_centre_id} <= member_ids and (
+                    r.from_centre_id == actor.centre_id
+                    or (r.to_centre_id == actor.centre_id and r.state not in ("draft", "withdrawn")))
         if not known:
             raise ValidationError(_l("%(ref)s is not a case or referral number of your centre.", ref=ref[:40]),
                                   field="references")
@@ -193,9 +223,16 @@ def _translations(value) -> str:
         return "{}"
     if not isinstance(value, dict) or any(k not in LANGUAGES or not isinstance(v, dict) for k, v in value.items()):
         raise ValidationError(_l("Give the translations per language."), field="translations")
-    clean = {k: {"title": _text(v, "title", limit=500), "description": _text(v, "description", limit=5000)}
+    clean = {k: {"title": _text(v, "title", limit=500), "description": _text(v, "description", limit=4000)}
              for k, v in value.items()}
-    return json.dumps({k: v for k, v in clean.items() if v["title"]}, ensure_ascii=False)
+    return _fits(json.dumps({k: v for k, v in clean.items() if v["title"]}, ensure_ascii=False), 20000, "translations")
+
+
+def _fits(text: str, limit: int, field: str) -> str:
+    """Refuse, never truncate: a stored JSON text must fit its column."""
+    if len(text) > limit:
+        raise ValidationError(_l("Too long: at most %(n)s characters.", n=limit), field=field)
+    return text
 
 
 def propose_item(session: Session, actor, meeting_id: str, data: dict) -> AgendaItem:
@@ -212,7 +249,7 @@ def propose_item(session: Session, actor, meeting_id: str, data: dict) -> Agenda
                       title=_text(data, "title", required=True, limit=500),
                       description=_text(data, "description", limit=5000) or "", language=language,
                       translations=_translations(data.get("translations")), type=kind,
-                      references=",".join(_references(session, actor, data.get("references"))),
+                      references=",".join(_references(session, actor, m, data.get("references"))),
                       created_by_id=actor.id)
     session.add(item)
     session.flush()
@@ -236,6 +273,17 @@ def decide_item(session: Session, actor, item_id: str, action: str, into: str | 
         raise StateConflict()
     if action not in ("accept", "defer", "reject", "merge"):
         raise ValidationError(_l("Choose one of the listed values."), field="action")
+    if item.status not in ("proposed", "accepted"):
+        raise StateConflict(_l("This item was already dealt with."))
+    if action == "defer":
+        later = next_meeting(session, m)
+        if later is not None:  # the next meeting is planned already: the item goes straight there
+            if later.state not in ("planned", "agenda_open"):
+                raise StateConflict(_l("The next meeting's agenda is closed: the item cannot be deferred to it."))
+            session.add(AgendaItem(meeting_id=later.id, proposing_centre_id=item.proposing_centre_id, title=item.title,
+                                   description=item.description, language=item.language,
+                                   translations=item.translations, type=item.type, references=item.references,
+                                   deferred_from_id=item.id, created_by_id=item.created_by_id))
     if action == "merge":
         target = session.get(AgendaItem, into) if is_id(into) else None
         if target is None or target.meeting_id != m.id or target.id == item.id or target.status in ("merged", "rejected", "deferred"):
@@ -299,6 +347,10 @@ def close_agenda(session: Session, actor, meeting_id: str) -> Meeting:
             item.position = 100 + len([i for i in items if i.section == item.section])
         item.status = "accepted"
         session.add(item)
+    prev = previous_meeting(session, m)
+    m.arising = json.dumps({"minutes_of": prev.id if prev else None, "actions": [
+        {"id": a.id, "meeting_id": a.meeting_id, "title": a.title, "owner_centre_id": a.owner_centre_id,
+         "due": a.due.isoformat(), "status": a.status} for a, _o in open_actions_before(session, m)]})
     m.state = "agenda_closed"
     m.agenda_version += 1
     _save(session, m)
@@ -341,10 +393,21 @@ def agenda(session: Session, actor, meeting_id: str) -> dict[int, list[AgendaEnt
     """The agenda in the standard order; section 2 and 3 are filled from the previous meetings."""
     m = _meeting(session, actor, meeting_id)
     sections: dict[int, list[AgendaEntry]] = {n: [] for n in range(1, 7)}
-    prev = previous_meeting(session, m)
+    if m.arising:  # fixed when the agenda closed: later changes of the actions do not rewrite it
+        frozen = json.loads(m.arising)
+        prev = session.get(Meeting, frozen["minutes_of"]) if frozen.get("minutes_of") else None
+        arising = []
+        for snap in frozen.get("actions", []):  # the actions as they stood then (not added to the session)
+            a = ActionItem(id=snap["id"], meeting_id=snap["meeting_id"], partnership_id=m.partnership_id,
+                           title=snap["title"], owner_centre_id=snap["owner_centre_id"],
+                           due=date.fromisoformat(snap["due"]), status=snap["status"])
+            arising.append((a, session.get(Meeting, snap["meeting_id"])))
+    else:
+        prev = previous_meeting(session, m)
+        arising = open_actions_before(session, m)
     if prev is not None:
         sections[2].append(AgendaEntry("minutes", "", from_meeting=prev))
-    for action, origin in open_actions_before(session, m):
+    for action, origin in arising:
         sections[3].append(AgendaEntry("action", action.title, action=action, from_meeting=origin))
     items = session.execute(select(AgendaItem).where(AgendaItem.meeting_id == m.id, AgendaItem.status == "accepted",
                                                      AgendaItem.section.is_not(None))
@@ -362,8 +425,15 @@ def proposals(session: Session, actor, meeting_id: str) -> list[AgendaItem]:
 
 # ---------------------------------------------------------------- participants
 
+def _attendance_open(session: Session, m: Meeting) -> None:
+    mins = session.get(Minutes, m.id)
+    if mins is not None and mins.state in ("checked", "adopted"):
+        raise StateConflict(_l("The minutes are checked: the list of participants is part of them now."))
+
+
 def add_participant(session: Session, actor, meeting_id: str, data: dict) -> Participant:
     m = _meeting(session, actor, meeting_id, WRITE_ROLES)
+    _attendance_open(session, m)
     centre = _member_centre(session, m, data.get("centre"), "centre")
     if centre.id != actor.centre_id and actor.centre_id != m.host_centre_id:
         raise PermissionDenied(_l("Each delegation lists its own participants (the host may list all)."))
@@ -380,6 +450,7 @@ def add_participant(session: Session, actor, meeting_id: str, data: dict) -> Par
 
 def set_attendance(session: Session, actor, meeting_id: str, participant_id, attendance: str) -> Participant:
     m = _meeting(session, actor, meeting_id, WRITE_ROLES)
+    _attendance_open(session, m)
     ident = int(participant_id) if isinstance(participant_id, str) and participant_id.isascii() and participant_id.isdecimal() \
         and len(participant_id) < 10 else participant_id if isinstance(participant_id, int) and not isinstance(participant_id, bool) else None
     p = session.get(Participant, ident) if ident is not None and 0 < ident < 2**31 else None
@@ -412,8 +483,7 @@ def _hhmm(data: dict, key: str) -> str | None:
     value = data.get(key)
     if value in (None, ""):
         return None
-    if not isinstance(value, str) or len(value) != 5 or value[2] != ":" or not (value[:2] + value[3:]).isdigit() \
-            or int(value[:2]) > 23 or int(value[3:]) > 59:
+    if not isinstance(value, str) or not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
         raise ValidationError(_l("Enter a time as HH:MM."), field=key)
     return value
 
@@ -426,12 +496,6 @@ def save_minutes(session: Session, actor, meeting_id: str, data: dict) -> Minute
     mins = session.get(Minutes, m.id)
     if mins is not None and mins.state == "adopted":
         raise StateConflict(_l("Adopted minutes cannot be edited; record a correction instead."))
-    if mins is not None and data.get("version") not in (None, ""):
-        try:
-            if int(data["version"]) != mins.version:
-                raise Conflict()
-        except (TypeError, ValueError, OverflowError):
-            raise ValidationError(_l("The version of the record is missing."), field="version") from None
     language = data.get("language") or "en"
     if language not in LANGUAGES:
         raise ValidationError(_l("Choose one of the listed values."), field="language")
@@ -452,10 +516,12 @@ def save_minutes(session: Session, actor, meeting_id: str, data: dict) -> Minute
                       "translations": json.loads(_translations_minutes(entry.get("translations")))}
     if mins is None:
         mins = Minutes(meeting_id=m.id)
+    else:  # someone saved minutes already: only a save based on them may replace them
+        _check_version(mins, data.get("version"))
     mins.language, mins.opened_at, mins.closed_at = language, opened, closed
     mins.others_attending = _text(data, "others_attending", limit=2000) or ""
     mins.recorder, mins.checker = _text(data, "recorder") or "", _text(data, "checker") or ""
-    mins.items = json.dumps(clean, ensure_ascii=False)
+    mins.items = _fits(json.dumps(clean, ensure_ascii=False), 200000, "items")
     mins.state = "draft"
     _save(session, mins)
     if m.state != "minutes_draft":
@@ -499,8 +565,11 @@ def adopt_minutes(session: Session, actor, meeting_id: str, in_meeting_id: str) 
     m = _meeting(session, actor, meeting_id)
     later = _meeting(session, actor, in_meeting_id)
     _host_only(actor, later)
-    if later.partnership_id != m.partnership_id or later.number <= m.number:
-        raise ValidationError(_l("Minutes are adopted at a later meeting of the same series."), field="in_meeting")
+    following = next_meeting(session, m)
+    if later.partnership_id != m.partnership_id or following is None or later.id != following.id:
+        raise ValidationError(_l("Minutes are adopted at the next meeting of the same series."), field="in_meeting")
+    if later.state in ("planned", "agenda_open"):
+        raise StateConflict(_l("Minutes are adopted at the next meeting itself, once its agenda is closed."))
     mins = session.get(Minutes, m.id)
     if mins is not None and mins.state == "adopted":
         return mins
@@ -524,9 +593,9 @@ def correct_minutes(session: Session, actor, meeting_id: str, data: dict) -> Min
     text = _text(data, "text", required=True, limit=5000)
     reason = _text(data, "reason", required=True, limit=2000)
     corrections = json.loads(mins.corrections)
-    corrections.append({"at": utcnow().isoformat(), "by": actor.email, "item": str(data.get("item") or "")[:36],
+    corrections.append({"at": utcnow().isoformat(), "by": actor.centre_code, "item": str(data.get("item") or "")[:36],
                         "text": text, "reason": reason})
-    mins.corrections = json.dumps(corrections, ensure_ascii=False)
+    mins.corrections = _fits(json.dumps(corrections, ensure_ascii=False), 50000, "text")
     _save(session, mins)
     audit.record(session, actor, "meeting.minutes_correct", m, {"corrections": len(corrections)})
     return mins
@@ -563,16 +632,11 @@ def update_action(session: Session, actor, action_id: str, data: dict) -> Action
     status = data.get("status")
     if status not in ACTION_STATUSES:
         raise ValidationError(_l("Choose one of the listed values."), field="status")
-    if data.get("version") not in (None, ""):
-        try:
-            if int(data["version"]) != a.version:
-                raise Conflict()
-        except (TypeError, ValueError, OverflowError):
-            raise ValidationError(_l("The version of the record is missing."), field="version") from None
-    updates = json.loads(a.updates)
-    updates.append({"at": utcnow().isoformat(), "by": actor.email, "status": status,
-                    "note": _text(data, "note", limit=2000) or ""})
-    a.status, a.updates = status, json.dumps(updates, ensure_ascii=False)
+    _check_version(a, data.get("version"))
+    updates = json.loads(a.updates)[-49:]  # the latest fifty updates are kept with the action
+    updates.append({"at": utcnow().isoformat(), "by": actor.centre_code, "status": status,
+                    "note": _text(data, "note", limit=500) or ""})
+    a.status, a.updates = status, _fits(json.dumps(updates, ensure_ascii=False), 50000, "note")
     _save(session, a)
     audit.record(session, actor, "meeting.action_update", m, {"action": a.id, "status": status})
     return a
@@ -595,7 +659,8 @@ def actions(session: Session, actor, *, partnership: str | None = None, mine: bo
     q = (select(ActionItem, Meeting, Centre).join(Meeting, Meeting.id == ActionItem.meeting_id)
          .join(Centre, Centre.id == ActionItem.owner_centre_id).where(ActionItem.partnership_id.in_(mine_pids)))
     if partnership:
-        p = session.execute(select(Partnership).where(Partnership.code == partnership)).scalar_one_or_none()
+        p = session.execute(select(Partnership).where(Partnership.code == partnership)).scalar_one_or_none() \
+            if is_code(partnership) else None
         q = q.where(ActionItem.partnership_id == (p.id if p else -1))
     if mine:
         q = q.where(ActionItem.owner_centre_id == actor.centre_id)

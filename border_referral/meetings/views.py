@@ -52,6 +52,7 @@ def new():
         except ServiceError as exc:
             if exc.status == 404:
                 raise
+            session.rollback()
             flash(str(exc.message), "error")
             status = exc.status
         else:

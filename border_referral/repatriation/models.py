@@ -117,7 +117,7 @@ class FollowUp(SQLModel, table=True):
 
     __tablename__ = "repatriation_follow_up"
     __encrypted__: ClassVar[dict[str, str]] = {"report": "shared"}
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     plan_id: str = Field(foreign_key="repatriation_plan.id", index=True, max_length=36)
     months: int
     due_on: date = Field(index=True)

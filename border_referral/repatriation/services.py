@@ -20,7 +20,7 @@ from ..auth.models import User
 from ..auth.permissions import require_role
 from ..cases import services as cases
 from ..cases.models import Attachment, Case
-from ..cases.validation import _choice, _text
+from ..cases.validation import _choice, _text, _text_list
 from ..centres.models import Centre
 from ..centres.services import are_partners, crossings_of
 from ..crypto.vault import Vault
@@ -150,6 +150,10 @@ def create_plan(session: Session, actor, data: dict) -> Plan:
     if planned is not None and planned < _today(host):
         raise ValidationError(_l("The handover date cannot be in the past."), field="planned_date")
     people = [cases._case(session, actor, i, WRITE_ROLES) for i in ids]
+    foreign = [c.case_number for c in people if c.nationality != home.country_code]
+    if foreign:  # a person goes home: to the partner of their own country (record the nationality first)
+        raise ValidationError(_l("These persons are not nationals of the partner centre's country: %(cases)s.",
+                                 cases=", ".join(foreign)), field="case_ids")
     busy = session.execute(select(PlanPerson.case_number, Plan.reference).join(Plan, Plan.id == PlanPerson.plan_id)
                            .where(PlanPerson.case_id.in_([c.id for c in people]),
                                   Plan.state.in_(ACTIVE_STATES))).all()
@@ -228,13 +232,9 @@ def _step_details(session: Session, plan: Plan, key: str, data: dict, state: str
         crossing = _crossing(session, (plan.host_centre_id, plan.home_centre_id), d.get("crossing"))
         if crossing is None:
             raise ValidationError(_l("Choose a crossing point that both centres use."), field="crossing")
-        escorts = d.get("escorts") or []
-        if isinstance(escorts, str):
-            escorts = [e.strip() for e in escorts.splitlines() if e.strip()]
-        if not isinstance(escorts, list) or not all(isinstance(e, str) for e in escorts):
-            raise ValidationError(_l("The details of the step are not valid."), field="details")
+        escorts = _text_list(d, "escorts", limit=200, most=20)
         plan.planned_date, plan.crossing_code = planned, crossing
-        return {"date": planned.isoformat(), "crossing": crossing, "escorts": [e[:200] for e in escorts[:20]]}
+        return {"date": planned.isoformat(), "crossing": crossing, "escorts": escorts}
     return None
 
 
@@ -250,6 +250,10 @@ def record_step(session: Session, actor, plan_id: str, key: str, data: dict) -> 
     state = data.get("state")
     if state not in ("done", "not_required", "failed"):
         raise ValidationError(_l("Choose done, not required or failed."), field="state")
+    if key == "consent" and state == "not_required":
+        raise ValidationError(_l("The person's consent to return is always needed."), field="state")
+    if key == "family_assessment" and state == "not_required" and not _text(data, "note"):
+        raise ValidationError(_l("Say in the note why no family assessment is needed."), field="note")
     step = next(s for s in _steps(session, plan) if s.key == key)
     if data.get("version") not in (None, ""):
         _version(step, data.get("version"))
@@ -266,6 +270,8 @@ def record_step(session: Session, actor, plan_id: str, key: str, data: dict) -> 
             raise ValidationError(_l("The plan stops here: record the alternative for the person."), field="alternative")
         vault.write(plan, {"stop_reason": note or key, "alternative": alternative})
         plan.state = "stopped"
+    if (key == "consent" and state != "done" or plan.state == "stopped") and plan.manifest_sent_at is not None:
+        _withdraw_manifest(session, actor, plan, vault)
     step.state, step.done_by_id, step.done_by_centre_id, step.done_at = state, actor.id, actor.centre_id, utcnow()
     vault.write(step, {"note": note, "details": details})
     _save(session, step)
@@ -274,6 +280,13 @@ def record_step(session: Session, actor, plan_id: str, key: str, data: dict) -> 
     _save(session, plan)
     audit.record(session, actor, "repatriation.step", plan, {"step": key, "state": state, "side": side})
     return step
+
+
+def _withdraw_manifest(session: Session, actor, plan: Plan, vault: Vault) -> None:
+    """Without the persons' consent (or on a stopped plan) the home side keeps no manifest."""
+    vault.write(plan, {"manifest": None})
+    plan.manifest_sent_at = None
+    audit.record(session, actor, "repatriation.manifest_withdrawn", plan, {"version": plan.manifest_version})
 
 
 # ---------------------------------------------------------------- manifest, handover, reception
@@ -286,7 +299,7 @@ def _age(values: dict, today: date) -> int | None:
     return values.get("age_estimate")
 
 
-def _photo(session: Session, case: Case) -> str | None:
+def _photo(session: Session, actor, case: Case) -> str | None:
     """A small JPEG of the case's first photo, as a data URI (for the manifest)."""
     att = session.execute(select(Attachment).where(Attachment.case_id == case.id,
                                                    Attachment.content_type.in_(("image/jpeg", "image/png")))
@@ -296,6 +309,7 @@ def _photo(session: Session, case: Case) -> str | None:
     from PIL import Image
 
     raw = cases._vault(session, case).read_file(att.id, att.file_id)
+    audit.record(session, actor, "case.attachment_read", case, {"attachment": att.id, "for": "manifest"}, read=True)
     with Image.open(io.BytesIO(raw)) as img:
         img = img.convert("RGB")
         img.thumbnail((240, 240))
@@ -328,7 +342,7 @@ def send_manifest(session: Session, actor, plan_id: str) -> Plan:
         extra = vault.decrypt(p, ["travel_document", "escort"])
         rows.append({"case_number": p.case_number, "full_name": values.get("full_name"),
                      "latin_name": values.get("latin_name"), "sex": case.sex, "nationality": case.nationality,
-                     "age": _age(values, today), "child": bool(case.is_child), "photo": _photo(session, case),
+                     "age": _age(values, today), "child": bool(case.is_child), "photo": _photo(session, actor, case),
                      "travel_document": extra.get("travel_document"), "escort": extra.get("escort")})
     vault.write(plan, {"manifest": {"persons": rows, "planned_date": plan.planned_date.isoformat() if plan.planned_date else None,
                                     "crossing": plan.crossing_code}})
@@ -364,9 +378,7 @@ def set_escort(session: Session, actor, plan_id: str, person_id: str, data: dict
     name = _text(data, "name", required=True)
     _vault(session, plan).write(person, {"escort": {"name": name, "relation": _text(data, "relation")}})
     session.add(person)
-    plan.version += 1
-    session.add(plan)
-    session.flush()
+    _save(session, plan)
     audit.record(session, actor, "repatriation.escort", plan, {"person": person.id})
     return person
 
@@ -374,8 +386,8 @@ def set_escort(session: Session, actor, plan_id: str, person_id: str, data: dict
 def record_handover(session: Session, actor, plan_id: str, data: dict) -> Plan:
     plan, side = _get(session, actor, plan_id)
     require_role(actor, *WRITE_ROLES)
-    if plan.state == "handed_over":
-        return plan
+    if plan.state in ("handed_over", "received"):
+        raise StateConflict(_l("The handover is already recorded."))
     if plan.state != "ready":
         still = open_steps(session, plan)
         raise StateConflict(_l("The plan is not ready for the handover: open steps: %(steps)s.",
@@ -411,20 +423,47 @@ def record_handover(session: Session, actor, plan_id: str, data: dict) -> Plan:
     if unescorted:
         raise ValidationError(_l("A child needs a guardian or an escort: %(cases)s.", cases=", ".join(unescorted)),
                               field="persons")
-    signatures = data.get("signatures") or {}
-    if not isinstance(signatures, dict) or any(not isinstance(v, str) or not v.startswith("data:image/png;base64,")
-                                                or len(v) > 400_000 for v in signatures.values()):
-        raise ValidationError(_l("The signatures are not valid."), field="signatures")
+    signatures = _signatures(data.get("signatures"))
     vault.write(plan, {"handover": {"at": at.isoformat(), "crossing": crossing, "officials": clean,
                                     "belongings": _text(data, "belongings", limit=MAX_TEXT),
                                     "documents": _text(data, "documents", limit=MAX_TEXT),
-                                    "signatures": {k: v for k, v in signatures.items() if k in ("sending", "receiving")},
+                                    "signatures": signatures,
                                     "without_travel_document": missing_docs}})
     plan.handed_over_at, plan.crossing_code, plan.state = at, crossing, "handed_over"
     _save(session, plan)
     audit.record(session, actor, "repatriation.handover", plan, {"crossing": crossing, "officials": len(clean),
                                                                  "side": side, "without_travel_document": missing_docs})
     return plan
+
+
+def _signatures(value) -> dict:
+    """Signatures drawn on screen: PNG data URLs, decoded, checked and re-drawn as PNG here, so that
+    nothing but a small picture is stored or handed to the PDF renderer."""
+    if value in (None, "", {}):
+        return {}
+    if not isinstance(value, dict) or set(value) - set(OFFICIAL_SIDES):
+        raise ValidationError(_l("The signatures are not valid."), field="signatures")
+    from PIL import Image
+
+    out = {}
+    for side, url in value.items():
+        prefix = "data:image/png;base64,"
+        if not isinstance(url, str) or not url.startswith(prefix) or len(url) > 400_000:
+            raise ValidationError(_l("The signatures are not valid."), field="signatures")
+        try:
+            raw = base64.b64decode(url[len(prefix):], validate=True)
+            if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+                raise ValueError("not a PNG")
+            with Image.open(io.BytesIO(raw)) as img:
+                if img.width > 1200 or img.height > 600:
+                    raise ValueError("too large")
+                img = img.convert("RGBA")
+                clean = io.BytesIO()
+                img.save(clean, "PNG")
+        except (ValueError, OSError, Image.DecompressionBombError):
+            raise ValidationError(_l("The signatures are not valid."), field="signatures") from None
+        out[side] = prefix + base64.b64encode(clean.getvalue()).decode()
+    return out
 
 
 def _step_label(key: str) -> str:
@@ -480,11 +519,11 @@ def submit_follow_up(session: Session, actor, plan_id: str, follow_up_id, report
     require_role(actor, *WRITE_ROLES)
     if side != "home":
         raise PermissionDenied(_l("The follow-up reports come from the receiving centre."))
-    ident = int(follow_up_id) if isinstance(follow_up_id, str) and follow_up_id.isascii() and follow_up_id.isdecimal() \
-        and len(follow_up_id) < 10 else follow_up_id if isinstance(follow_up_id, int) and not isinstance(follow_up_id, bool) else None
-    fu = session.get(FollowUp, ident) if ident is not None and 0 < ident < 2**31 else None
+    fu = session.get(FollowUp, follow_up_id) if is_id(follow_up_id) else None
     if fu is None or fu.plan_id != plan.id:
         raise NotFound()
+    if fu.submitted_at is not None:
+        raise Conflict(_l("This report was already submitted."))
     text = _text({"report": report}, "report", required=True, limit=MAX_TEXT)
     _vault(session, plan).write(fu, {"report": text})
     fu.submitted_at, fu.submitted_by_id = utcnow(), actor.id
@@ -549,6 +588,9 @@ def read_plan(session: Session, actor, plan_id: str) -> PlanView:
         persons.append(PersonView(p, name, latin, extra.get("travel_document"), extra.get("escort"), case))
     users = {u.id: u.email for u in session.execute(select(User)).scalars()}
     steps = [(s, vault.decrypt(s, ["note", "details"]), users.get(s.done_by_id)) for s in _steps(session, plan)]
+    audit.record(session, actor, "repatriation.read_details", plan,
+                 {"persons": len(persons), "fields": ["details", "escort", "note", "report", "travel_document"]},
+                 read=True)
     today = _today(_centre(session, plan.home_centre_id))
     fus = session.execute(select(FollowUp).where(FollowUp.plan_id == plan.id).order_by(FollowUp.due_on)).scalars().all()
     follow_ups = [(f, vault.decrypt(f, ["report"])["report"], f.submitted_at is None and f.due_on < today) for f in fus]
@@ -609,3 +651,23 @@ def plans_of_case(session: Session, actor, case: Case) -> list[Plan]:
         return []
     return session.execute(select(Plan).join(PlanPerson, PlanPerson.plan_id == Plan.id)
                            .where(PlanPerson.case_id == case.id).order_by(Plan.created_at.desc())).scalars().all()
+
+
+def erase_for_case(session: Session, case: Case) -> None:
+    """On erasure of a case: the person leaves every plan's shared record (manifest row, travel
+    document, escort); an active plan with nobody else on it stops."""
+    for person in session.execute(select(PlanPerson).where(PlanPerson.case_id == case.id)).scalars():
+        plan = session.get(Plan, person.plan_id)
+        vault = _vault(session, plan)
+        person.travel_document = person.escort = None
+        session.add(person)
+        manifest = vault.decrypt(plan, ["manifest"])["manifest"]
+        if manifest:
+            manifest["persons"] = [r for r in manifest.get("persons") or [] if r.get("case_number") != person.case_number]
+            vault.write(plan, {"manifest": manifest})
+        others = [p for p in _persons(session, plan) if p.id != person.id]
+        if plan.state in ACTIVE_STATES and not others:
+            plan.state = "stopped"
+            vault.write(plan, {"stop_reason": None})
+        _save(session, plan)
+        audit.record(session, None, "repatriation.person_erased", plan, {"person": person.id})

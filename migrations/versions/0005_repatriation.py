@@ -64,7 +64,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_repatriation_plan_state'), ['state'], unique=False)
 
     op.create_table('repatriation_follow_up',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('months', sa.Integer(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),

@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('languages', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('agenda_version', sa.Integer(), nullable=False),
+    sa.Column('arising', sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=True),
     sa.Column('created_by_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),

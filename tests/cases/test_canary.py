@@ -3,13 +3,10 @@ UI and the API; afterwards none of them may appear in the database file, its WAL
 or the attachment store."""
 import io
 import os
-import subprocess
 from pathlib import Path
-from urllib.parse import urlsplit, parse_qs, unquote
 
-from border_referral.database import engine
 from tests.cases.conftest import CANARY_ID, CANARY_LATIN, CANARY_LO, CANARY_MY, CANARY_TH
-from tests.conftest import Browser, demo_email
+from tests.conftest import Browser, database_bytes, demo_email
 
 CANARIES = [CANARY_TH, CANARY_MY, CANARY_LO, CANARY_LATIN, CANARY_ID]
 
@@ -22,22 +19,8 @@ def _encodings(text: str) -> list[bytes]:
 
 
 def _stored_bytes(app) -> bytes:
-    eng = engine()
-    chunks = []
-    if eng.dialect.name == "sqlite":
-        db_file = Path(eng.url.database)
-        for path in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm")):
-            if path.exists():
-                chunks.append(path.read_bytes())
-    else:
-        url = eng.url
-        schema = parse_qs(urlsplit(str(url.render_as_string(hide_password=False))).query).get("options", [""])[0]
-        schema = unquote(schema).split("=", 1)[-1]
-        dump = subprocess.run(["pg_dump", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U",
-                               url.username or "postgres", "-n", schema, "--inserts", url.database],
-                              capture_output=True, check=True)
-        assert b"case_file" in dump.stdout, "the dump does not hold the case table"
-        chunks.append(dump.stdout)
+    chunks = [database_bytes(app)]
+    assert b"case_file" in chunks[0], "the stored data does not hold the case table"
     store = Path(app.config["BORDER_REFERRAL_INSTANCE"]) / "attachments"
     files = [p for p in store.rglob("*") if p.is_file()]
     assert files, "no attachment was stored"

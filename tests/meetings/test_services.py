@@ -109,7 +109,7 @@ def test_actions_carry_into_the_next_meetings_matters_arising(db):
         assert [r.action.id for r in rows] == [act.id] and rows[0].overdue
         with pytest.raises(PermissionDenied):
             services.update_action(s, cr, act.id, {"status": "done"})  # the owner updates
-        services.update_action(s, tl, act.id, {"status": "done", "note": "List shared on 5 Dec"})
+        services.update_action(s, tl, act.id, {"status": "done", "note": "List shared on 5 Dec", "version": act.version})
         assert services.agenda(s, tl, m2.id)[3] == []
 
 
@@ -143,6 +143,9 @@ def test_minutes_draft_checked_adopted_locked(db):
         with pytest.raises(Conflict):  # still a draft
             services.adopt_minutes(s, tl, m1.id, m2.id)
         services.check_minutes(s, cr, m1.id)
+        with pytest.raises(Conflict):  # at the next meeting itself, once its agenda is closed
+            services.adopt_minutes(s, tl, m1.id, m2.id)
+        services.close_agenda(s, tl, m2.id)
         with pytest.raises(PermissionDenied):  # the next meeting's host adopts
             services.adopt_minutes(s, cr, m1.id, m2.id)
         mins = services.adopt_minutes(s, tl, m1.id, m2.id)

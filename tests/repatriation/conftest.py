@@ -9,6 +9,7 @@ from tests.conftest import principal
 
 SOON = (date.today() + timedelta(days=10)).isoformat()
 PAIRS = {"CR": ("TL", "MSI-TCL"), "TL": ("CR", "MSI-TCL"), "CK": ("HX", "CKG-HXY"), "HX": ("CK", "CKG-HXY")}
+COUNTRY = {"CR": "TH", "TL": "MM", "CK": "TH", "HX": "LA"}
 
 
 def host_steps(s, host, plan_id, crossing):
@@ -35,7 +36,7 @@ def plan(demo, make_case):
     """Factory: a plan from `host` to its partner for `n` new cases, optionally with every step done."""
     def make(host="CR", n=1, ready=False, dob="1995-01-01", documents=True):
         home, crossing = PAIRS[host]
-        ids = [make_case(centre=host, date_of_birth=dob) for _ in range(n)]
+        ids = [make_case(centre=host, date_of_birth=dob, nationality=COUNTRY[home]) for _ in range(n)]
         with demo.test_request_context(), session_scope() as s:
             p = services.create_plan(s, principal(s, "case", host), {"case_ids": ids, "to_centre": home,
                                                                     "crossing": crossing, "planned_date": SOON})
