@@ -150,8 +150,11 @@ def minutes(meeting_id):
     items = {}
     for key in f.getlist("entries"):
         discussion, resolution = f.get(f"discussion-{key}") or "", f.get(f"resolution-{key}") or ""
-        if discussion.strip() or resolution.strip():
-            items[key] = {"discussion": discussion, "resolution": resolution}
+        translations = {lang: {"discussion": f.get(f"discussion-{key}-{lang}") or "",
+                               "resolution": f.get(f"resolution-{key}-{lang}") or ""} for lang in LANGUAGES
+                        if (f.get(f"discussion-{key}-{lang}") or "").strip() or (f.get(f"resolution-{key}-{lang}") or "").strip()}
+        if discussion.strip() or resolution.strip() or translations:
+            items[key] = {"discussion": discussion, "resolution": resolution, "translations": translations}
     data = {"language": f.get("language"), "opened_at": f.get("opened_at"), "closed_at": f.get("closed_at"),
             "recorder": f.get("recorder"), "checker": f.get("checker"), "others_attending": f.get("others_attending"),
             "items": items, "version": f.get("version")}

@@ -27,6 +27,7 @@ class ConsentIn(SQLModel):
 
 class ReferralIn(SQLModel):
     case_id: str
+    case_ids: Optional[list[str]] = None   # the other persons of a group referral
     to_centre: str
     purpose: str
     shared_fields: list[str]
@@ -88,6 +89,8 @@ def referral_json(view) -> dict:
         "attachments": [{"id": a.id, "filename": name, "content_type": a.content_type, "size": a.size}
                         for a, name in view.attachments],
     })
+    out["group"] = [p.get("case_number") for p in (view.package or {}).get("persons") or []][1:] or \
+        [c.case_number for c in view.group]
     if view.side == "sender":
         consent = dict(view.consent or {})
         out.update({"case_id": r.case_id, "shared_fields": r.fields, "legal_ground": consent.pop("legal_ground", None),

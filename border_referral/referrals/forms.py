@@ -21,6 +21,7 @@ class ReferralForm(FlaskForm):
     to_centre = SelectField(_l("To the partner centre"), validate_choice=False)
     purpose = SelectField(_l("Purpose"), choices=_choices(PURPOSES, labels.PURPOSE), validate_choice=False)
     shared_fields = MultiCheckboxField(_l("What the partner will see"), validate_choice=False)
+    case_ids = MultiCheckboxField(_l("Other persons of the group (optional)"), validate_choice=False)
     consent_given = SelectField(_l("The person consented to this referral"),
                                 choices=[SelectChoice("", "—"), SelectChoice("yes", _l("Yes")),
                                          SelectChoice("no", _l("No"))], validate_choice=False)
@@ -34,7 +35,8 @@ class ReferralForm(FlaskForm):
 
     def to_data(self, case_id: str) -> dict:
         given = {"yes": True, "no": False}.get(self.consent_given.data)
-        return {"case_id": case_id, "to_centre": self.to_centre.data, "purpose": self.purpose.data,
+        return {"case_id": case_id, "case_ids": self.case_ids.data or [], "to_centre": self.to_centre.data,
+                "purpose": self.purpose.data,
                 "shared_fields": self.shared_fields.data or [],
                 "consent": {"given": given, "date": self.consent_date.data.isoformat() if self.consent_date.data else None,
                             "method": self.consent_method.data or None, "guardian": self.guardian.data,

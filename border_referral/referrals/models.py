@@ -115,6 +115,17 @@ class ReferralConsent(SQLModel, table=True):
         return self.referral_id
 
 
+class ReferralCase(SQLModel, table=True):
+    """The other persons of a group referral (a group return): the first person is the referral's
+    own case; these travel with it, each with the same chosen fields."""
+
+    __tablename__ = "referral_case"
+    referral_id: str = Field(foreign_key="referral.id", primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case_file.id", primary_key=True, max_length=36)
+    case_number: str = Field(max_length=24)
+    position: int = Field(default=0)
+
+
 class ReferralMessage(SQLModel, table=True):
     __tablename__ = "referral_message"
     __encrypted__: ClassVar[dict[str, str]] = {"body": "package"}

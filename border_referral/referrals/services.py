@@ -38,8 +38,8 @@ from ..i18n import LANGUAGES
 from ..i18n.names import to_unicode
 from ..util import is_code, is_id, next_in_sequence, utcnow
 from .models import (CLEAR_CASE_FIELDS, CONSENT_METHODS, OPEN_STATES, PURPOSES, SHAREABLE, STATES,
-                     Escalation, Notification, Referral, ReferralAttachment, ReferralConsent, ReferralCounter,
-                     ReferralMessage)
+                     Escalation, Notification, Referral, ReferralAttachment, ReferralCase, ReferralConsent,
+                     ReferralCounter, ReferralMessage)
 
 READ_ROLES = ("caseworker", "mdt", "viewer")
 ACT_ROLES = ("caseworker", "mdt")
@@ -135,7 +135,17 @@ def _shared_fields(actor, value) -> list[str]:
     return [f for f in SHAREABLE if f in value]
 
 
-def _consent(actor, case: Case, value, today: date) -> dict:
+def _group(session: Session, actor, first: Case, value) -> list[Case]:
+    """The other persons of a group referral: cases of the caller's centre, each once."""
+    if value in (None, [], ""):
+        return []
+    if not isinstance(value, list) or len(value) > 30 or not all(isinstance(v, str) for v in value):
+        raise ValidationError(_l("Choose the other persons of the group from your cases."), field="case_ids")
+    ids = [v for v in dict.fromkeys(value) if v != first.id]
+    return [cases._case(session, actor, v, ACT_ROLES) for v in ids]
+
+
+def _consent(actor, case: Case, value, today: date, *, children: bool = False) -> dict:
     if not isinstance(value, dict) or not isinstance(value.get("given"), bool):
         raise ValidationError(_l("Record whether the person consented to the referral."), field="consent")
     if value["given"]:
@@ -152,7 +162,7 @@ def _consent(actor, case: Case, value, today: date) -> dict:
         if method is not None and method not in CONSENT_METHODS:
             raise ValidationError(_l("Choose one of the listed values."), field="consent_method")
         guardian = _text(value, "guardian")
-        if case.is_child and not guardian:
+        if (case.is_child or children) and not guardian:
             raise ValidationError(_l("For a child, give the parent or guardian who consented."), field="guardian")
         return {"given": True, "date": when.isoformat(), "method": method, "guardian": guardian, "override_reason": None}
     reason = _text(value, "override_reason", limit=2000)
@@ -168,6 +178,7 @@ def create_referral(session: Session, actor, data: dict) -> Referral:
     """A draft referral of one of the caller's cases to a partner centre."""
     require_role(actor, *ACT_ROLES)
     case = cases._case(session, actor, data.get("case_id"), ACT_ROLES)
+    group = _group(session, actor, case, data.get("case_ids"))
     sender = _centre(session, actor.centre_id)
     code = data.get("to_centre")
     receiver = session.execute(select(Centre).where(Centre.code == code)).scalar_one_or_none() \
@@ -179,7 +190,7 @@ def create_referral(session: Session, actor, data: dict) -> Referral:
         raise ValidationError(_l("Choose the purpose of the referral."), field="purpose")
     shared = _shared_fields(actor, data.get("shared_fields"))
     today = datetime.now(ZoneInfo(sender.timezone)).date()
-    consent = _consent(actor, case, data.get("consent"), today)
+    consent = _consent(actor, case, data.get("consent"), today, children=any(c.is_child for c in [case, *group]))
     legal_ground = _text(data, "legal_ground", required=True, limit=500)
     message = _text(data, "message", limit=MAX_MESSAGE)
     language = _language(data.get("language"), actor)
@@ -192,6 +203,8 @@ def create_referral(session: Session, actor, data: dict) -> Referral:
     r.package_key_id = package.key_id
     session.add(r)
     session.flush()
+    for pos, member in enumerate(group, start=1):
+        session.add(ReferralCase(referral_id=r.id, case_id=member.id, case_number=member.case_number, position=pos))
     record = ReferralConsent(referral_id=r.id)
     cases._vault(session, case).write(record, {"guardian": consent["guardian"], "override_reason": consent["override_reason"],
                                                "legal_ground": legal_ground})
@@ -200,7 +213,8 @@ def create_referral(session: Session, actor, data: dict) -> Referral:
         _add_message(session, package, r, actor, message, language)
     session.flush()
     audit.record(session, actor, "referral.create", r, {"case": case.id, "to": receiver.code, "purpose": purpose,
-                                                        "fields": shared, "consent": consent["given"]})
+                                                        "fields": shared, "consent": consent["given"],
+                                                        "group": [c.id for c in group]})
     if not consent["given"]:
         audit.record(session, actor, "referral.consent_override", r, {"case": case.id})
     return r
@@ -269,20 +283,38 @@ def _send(session: Session, actor, r: Referral, now: datetime) -> None:
     identification status, look for a duplicate at the receiver, and start the clocks."""
     case = cases._case(session, actor, r.case_id, ACT_ROLES)
     _shared_fields(actor, r.fields)  # the sender may share only what they may see themselves
+    package = _person_package(session, actor, r, case)
+    members = group_cases(session, r)
+    if members:  # a group: every person with the same fields, the first one's at the top level too
+        package["persons"] = [{"case_number": case.case_number, **{k: v for k, v in package.items()}}] + [
+            {"case_number": m.case_number, **_person_package(session, actor, r, cases._case(session, actor, m.case_id, ACT_ROLES))}
+            for m in members]
+    _package_vault(session, r).write(r, {"package": package})
+    r.identification_status = _identification_status(session, case)
+    receiver = _centre(session, r.to_centre_id)
+    found: list[str] = []
+    for person in package.get("persons") or [package]:
+        found += [f for f in _duplicates_at(session, receiver, person) if f not in found]
+    r.duplicate_fields = ",".join(found)
+    r.duplicate_fields = f",{r.duplicate_fields}," if r.duplicate_fields else ""
+    r.sent_at = now
+    r.ack_due_at = now + timedelta(hours=int(current_app.config["REFERRAL_ACK_HOURS"]))
+    r.response_due_at = now + timedelta(days=deadline_days(r.purpose))
+
+
+def _person_package(session: Session, actor, r: Referral, case: Case) -> dict:
+    """One person's chosen fields as they are now (an audited read of the sender's case)."""
     secret = [f for f in r.fields if f not in CLEAR_CASE_FIELDS]
     values = cases._vault(session, case).read(case, secret, actor=actor, action="case.read_for_referral",
                                               details={"referral": r.id}) if secret else {}
     clear = {"sex": case.sex, "nationality": case.nationality, "exploitation_types": case.exploitation_types}
     package = {f: (clear[f] if f in CLEAR_CASE_FIELDS else values.get(f)) for f in r.fields}
-    package = {k: v for k, v in package.items() if v not in (None, "", [], {})}
-    _package_vault(session, r).write(r, {"package": package})
-    r.identification_status = _identification_status(session, case)
-    receiver = _centre(session, r.to_centre_id)
-    r.duplicate_fields = ",".join(_duplicates_at(session, receiver, package))
-    r.duplicate_fields = f",{r.duplicate_fields}," if r.duplicate_fields else ""
-    r.sent_at = now
-    r.ack_due_at = now + timedelta(hours=int(current_app.config["REFERRAL_ACK_HOURS"]))
-    r.response_due_at = now + timedelta(days=deadline_days(r.purpose))
+    return {k: v for k, v in package.items() if v not in (None, "", [], {})}
+
+
+def group_cases(session: Session, r: Referral) -> list[ReferralCase]:
+    return session.execute(select(ReferralCase).where(ReferralCase.referral_id == r.id)
+                           .order_by(ReferralCase.position)).scalars().all()
 
 
 def _identification_status(session: Session, case: Case) -> str | None:
@@ -346,6 +378,7 @@ class ReferralView:
     overdue: list[str] = field(default_factory=list)
     from_centre: Centre | None = None
     to_centre: Centre | None = None
+    group: list = field(default_factory=list)
 
 
 def read_referral(session: Session, actor, referral_id: str) -> ReferralView:
@@ -356,7 +389,7 @@ def read_referral(session: Session, actor, referral_id: str) -> ReferralView:
         raw = vault.decrypt(r, ["package", "decline_reason"])
         # Each reader sees the shared fields their own role may see (a viewer never sees health).
         allowed = set(cases.visible_fields(actor)) | set(CLEAR_CASE_FIELDS)
-        package = {k: v for k, v in (raw.get("package") or {}).items() if k in allowed} if raw.get("package") else None
+        package = _visible(raw.get("package"), allowed) if raw.get("package") else None
         decline_reason = raw.get("decline_reason")
         audit.record(session, actor, "referral.read", r, {"side": side, "fields": sorted(package or {})}, read=True)
         rows = session.execute(select(ReferralMessage, User.email).outerjoin(User, User.id == ReferralMessage.author_id)
@@ -375,7 +408,15 @@ def read_referral(session: Session, actor, referral_id: str) -> ReferralView:
     if vault is None:
         audit.record(session, actor, "referral.read", r, {"side": side, "fields": []}, read=True)
     return ReferralView(r, side, package, messages, atts, decline_reason, consent, overdue_kinds(r),
-                        _centre(session, r.from_centre_id), _centre(session, r.to_centre_id))
+                        _centre(session, r.from_centre_id), _centre(session, r.to_centre_id),
+                        group_cases(session, r) if side == "sender" else [])
+
+
+def _visible(package: dict, allowed: set[str]) -> dict:
+    out = {k: v for k, v in package.items() if k in allowed}
+    if package.get("persons"):
+        out["persons"] = [{k: v for k, v in p.items() if k in allowed or k == "case_number"} for p in package["persons"]]
+    return out
 
 
 def preview(session: Session, actor, case_id: str, fields: list[str]) -> dict:
@@ -428,7 +469,8 @@ def of_case(session: Session, actor, case: Case) -> list[Referral]:
     """The referrals sent about one of the caller's cases (for the case page)."""
     if case.centre_id != actor.centre_id or not actor.has_role(*READ_ROLES):
         return []
-    return session.execute(select(Referral).where(Referral.case_id == case.id)
+    in_group = select(ReferralCase.referral_id).where(ReferralCase.case_id == case.id)
+    return session.execute(select(Referral).where(or_(Referral.case_id == case.id, Referral.id.in_(in_group)))
                            .order_by(Referral.created_at.desc())).scalars().all()
 
 
@@ -585,6 +627,15 @@ def erase_for_case(session: Session, case: Case) -> None:
     """On erasure of a case: what was shared about the person is shredded too (packages, threads,
     consent records), open referrals end as withdrawn, and a partner that had received one is told by
     reference only."""
+    for link in session.execute(select(ReferralCase).where(ReferralCase.case_id == case.id)).scalars().all():
+        r = session.get(Referral, link.referral_id)
+        vault = _package_vault(session, r)
+        if vault is not None and r.package is not None:  # the person leaves the group's package
+            package = vault.decrypt(r, ["package"])["package"] or {}
+            package["persons"] = [p for p in package.get("persons") or [] if p.get("case_number") != link.case_number]
+            vault.write(r, {"package": package})
+            session.add(r)
+        session.delete(link)
     for r in session.execute(select(Referral).where(Referral.case_id == case.id)).scalars():
         _destroy_package(session, r)
         record = session.get(ReferralConsent, r.id)

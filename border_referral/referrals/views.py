@@ -46,6 +46,9 @@ def new(case_id):
                                                        for c in partners]
     allowed = services.shareable_for(current_user)
     form.shared_fields.choices = [SelectChoice(f, case_labels.FIELDS[f]) for f in allowed]
+    others = [row for row in cases.list_cases(session, current_user, sort="number").rows
+              if row.case.id != case.id and row.case.status != "closed"]
+    form.case_ids.choices = [SelectChoice(row.case.id, f"{row.case.case_number} · {row.full_name or ''}") for row in others]
     status = 200
     if request.method == "GET":
         purpose = request.args.get("purpose") if request.args.get("purpose") in PURPOSES else "family_tracing"

@@ -104,6 +104,15 @@ def upgrade() -> None:
     with op.batch_alter_table('referral_attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_attachment_referral_id'), ['referral_id'], unique=False)
 
+    op.create_table('referral_case',
+    sa.Column('referral_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('case_number', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], ),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], ),
+    sa.PrimaryKeyConstraint('referral_id', 'case_id')
+    )
     op.create_table('referral_consent',
     sa.Column('referral_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('guardian', sa.LargeBinary(), nullable=True),
@@ -160,6 +169,7 @@ def downgrade() -> None:
 
     op.drop_table('referral_escalation')
     op.drop_table('referral_consent')
+    op.drop_table('referral_case')
     with op.batch_alter_table('referral_attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referral_attachment_referral_id'))
 

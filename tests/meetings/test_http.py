@@ -116,3 +116,23 @@ def test_pages_propose_close_minutes(signed_in, demo):
     assert r.status_code == 409
     assert signed_in("secretariat", "MS").get(url).status_code == 404
     assert demo.test_client().get(url).status_code == 302
+
+
+def test_pages_merge_items_and_translate_minutes(signed_in, api):
+    cr = api("secretariat", "CR")
+    mid = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00",
+                                            "venue": "Chiang Rai"}).json["id"]
+    a = cr.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "Patrols north", "type": "decision"}).json["id"]
+    b = cr.post(f"/api/v1/meetings/{mid}/agenda-items", json={"title": "Patrols south", "type": "decision"}).json["id"]
+    page = signed_in("secretariat", "CR")
+    url = f"/meetings/{mid}"
+    assert page.post_form(f"{url}/items/{b}/merge", {"into": a}, page=url).status_code == 302
+    items = {i["id"]: i for i in cr.get(f"/api/v1/meetings/{mid}").json["proposals"]}
+    assert items[b]["status"] == "merged" and items[b]["merged_into"] == a
+    cr.post(f"/api/v1/meetings/{mid}/close-agenda")
+    r = page.post_form(f"{url}/minutes", {"entries": [a], "discussion-" + a: "Both sides agreed.",
+                                           "resolution-" + a: "Joint patrols monthly.",
+                                           "resolution-" + a + "-my": "လစဉ် ပူးတွဲ ကင်းလှည့်မည်။"}, page=url)
+    assert r.status_code == 302
+    minutes = cr.get(f"/api/v1/meetings/{mid}").json["minutes"]
+    assert minutes["items"][a]["translations"]["my"]["resolution"] == "လစဉ် ပူးတွဲ ကင်းလှည့်မည်။"

@@ -205,3 +205,21 @@ def test_page_refuses_a_non_partner_with_a_translated_message(signed_in, case_id
         "legal_ground": "Consent"})
     assert r.status_code == 422
     assert translated(demo, "th", "A referral can only go to a partner centre of yours.") in r.get_data(as_text=True)
+
+
+def test_group_referral_through_the_api_and_the_pages(api, signed_in):
+    cr = api("case", "CR")
+    ids = [cr.post("/api/v1/cases", json={"person": {"full_name": n, "sex": "female", "nationality": "MM"}}).json["id"]
+           for n in ("မမြင့်", "မစန္ဒာ")]
+    r = cr.post("/api/v1/referrals", json=body(ids[0], case_ids=ids[1:], purpose="repatriation",
+                                               shared_fields=["full_name", "sex"]))
+    assert r.status_code == 201
+    rid = r.json["id"]
+    cr.post(f"/api/v1/referrals/{rid}/send")
+    got = api("case", "TL").get(f"/api/v1/referrals/{rid}").json
+    assert [p["full_name"] for p in got["package"]["persons"]] == ["မမြင့်", "မစန္ဒာ"]
+    assert len(got["group"]) == 1 and got["group"][0].startswith("CR-")
+    page = signed_in("case", "TL").get(f"/referrals/{rid}").get_data(as_text=True)
+    assert page.count('data-testid="group-person"') == 2 and "မစန္ဒာ" in page
+    form = signed_in("case", "CR").get(f"/referrals/new/{ids[0]}").get_data(as_text=True)
+    assert 'data-testid="group"' in form and ids[1] in form

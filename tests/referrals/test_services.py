@@ -10,6 +10,8 @@ from border_referral.audit.models import AuditRecord
 from border_referral.crypto.errors import KeyUnavailable
 from border_referral.crypto.vault import Vault
 from border_referral.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from border_referral.cases import services as cases
+from border_referral.cases.models import Case
 from border_referral.referrals import services
 from border_referral.referrals.models import Escalation, Notification, Referral
 from tests.conftest import principal
@@ -271,3 +273,31 @@ def test_notifications_go_to_the_other_side_without_personal_data(db, referral):
         services.notifications(s, tl, mark_read=True)
         assert services.counts(s, tl)["unread"] == 0
         assert services.counts(s, tl)["waiting"] == 1
+
+
+def test_a_group_referral_shares_each_persons_fields(db, make_case):
+    first = make_case(full_name="နန်းဆွေ", date_of_birth="1990-01-01")
+    second = make_case(full_name="နန်းမြ", date_of_birth="1991-02-02")
+    child = make_case(full_name="မောင်ကျော်", date_of_birth="2014-03-03")
+    with db() as s:
+        cr, tl = principal(s, "case", "CR"), principal(s, "case", "TL")
+        with pytest.raises(ValidationError) as err:  # a child in the group: a guardian's consent is needed
+            services.create_referral(s, cr, body(first, case_ids=[second, child], consent={"given": True}))
+        assert err.value.field == "guardian"
+        with pytest.raises(NotFound):  # only the caller's own cases
+            services.create_referral(s, cr, body(first, case_ids=[make_case(centre="TL")]))
+        r = services.create_referral(s, cr, body(first, case_ids=[second, child, first],
+                                                 consent={"given": True, "guardian": "Daw Hla (mother)"}))
+        services.perform(s, cr, r.id, "send")
+        view = services.read_referral(s, tl, r.id)
+        persons = view.package["persons"]
+        assert [p["full_name"] for p in persons] == ["နန်းဆွေ", "နန်းမြ", "မောင်ကျော်"]
+        assert all(set(p) <= {"case_number", "full_name", "sex", "nationality", "home_address"} for p in persons)
+        assert view.package["full_name"] == "နန်းဆွေ"  # the first person stays at the top, as for one person
+        assert {x.id for x in services.of_case(s, cr, s.get(Case, second))} == {r.id}
+    # erasing one person of the group removes them from what the partner holds
+    with db() as s:
+        cases.erase_case(s, principal(s, "admin", "CR"), second, "entered_in_error")
+    with db() as s:
+        persons = services.read_referral(s, principal(s, "case", "TL"), r.id).package["persons"]
+        assert [p["full_name"] for p in persons] == ["နန်းဆွေ", "မောင်ကျော်"]
