@@ -132,3 +132,12 @@ def test_pages_new_plan_steps_and_list(signed_in, api, demo):
     assert "ນາງ ແກ້ວ" not in hx_page  # nothing shared before the manifest
     assert signed_in("case", "MS").get(url).status_code == 404
     assert demo.test_client().get(url).status_code == 302
+
+
+def test_the_partner_sees_which_centre_did_a_step_not_who(api, signed_in):
+    ck = api("case", "CK")
+    pid = ck.post("/api/v1/repatriations", json={"case_ids": _cases(ck, 1), "to_centre": "HX"}).json["id"]
+    assert ck.post(f"/api/v1/repatriations/{pid}/steps/consent", json={"state": "done"}).status_code == 200
+    hx_page = signed_in("case", "HX").get(f"/repatriation/{pid}").get_data(as_text=True)
+    assert "case.ck@demo.border-referral.org" not in hx_page
+    assert "case.ck@demo.border-referral.org" in signed_in("case", "CK").get(f"/repatriation/{pid}").get_data(as_text=True)
