@@ -58,3 +58,17 @@ def day(data: dict, field: str, *, required: bool = False) -> date | None:
     if parsed.year > LAST_YEAR:
         raise ValidationError(_l("The date is too far in the future."), field=field)
     return parsed
+
+
+def check_version(obj, version) -> None:
+    """The version a change was based on must be the record's present one (else: conflict)."""
+    from .errors import Conflict
+
+    if isinstance(version, (bool, float)):
+        version = None
+    try:
+        seen = int(version)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(_l("The version of the record is missing."), field="version") from None
+    if seen != obj.version:
+        raise Conflict()

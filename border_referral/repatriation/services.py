@@ -64,17 +64,6 @@ def _moment(data: dict, key: str, tz: str, *, required: bool = False) -> datetim
     return inputs.moment(data, key, tz, required=required)
 
 
-def _version(obj, version) -> None:
-    if isinstance(version, (bool, float)):
-        version = None
-    try:
-        seen = int(version)
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationError(_l("The version of the record is missing."), field="version") from None
-    if seen != obj.version:
-        raise Conflict()
-
-
 def _save(session: Session, obj) -> None:
     obj.version += 1
     if hasattr(obj, "updated_at"):
@@ -256,7 +245,7 @@ def record_step(session: Session, actor, plan_id: str, key: str, data: dict) -> 
         raise ValidationError(_l("Say in the note why no family assessment is needed."), field="note")
     step = next(s for s in _steps(session, plan) if s.key == key)
     if data.get("version") not in (None, ""):
-        _version(step, data.get("version"))
+        inputs.check_version(step, data.get("version"))
     elif step.state != "open":
         if step.state == state:
             return step  # recorded already: harmless

@@ -142,17 +142,6 @@ def _vault(session: Session, case: Case) -> Vault:
     return Vault.open(session, case.data_key_id, target=case)
 
 
-def _check_version(obj, version) -> None:
-    if isinstance(version, (bool, float)):
-        version = None
-    try:
-        seen = int(version)
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationError(_l("The version of the record is missing."), field="version") from None
-    if seen != obj.version:
-        raise Conflict()
-
-
 def current_version(session: Session, screening_id: str) -> int:
     """The version saved now (for a conflict: the caller has already been allowed to read it)."""
     return session.execute(select(Screening.version).where(Screening.id == screening_id)).scalar_one()
@@ -257,7 +246,7 @@ def prescreen_new_case(session: Session, actor, person: dict, data: dict) -> Scr
 
 def update_custody(session: Session, actor, screening_id: str, data: dict, version) -> Screening:
     s, case = _screening(session, actor, screening_id, WRITE_ROLES)
-    _check_version(s, version)
+    inputs.check_version(s, version)
     centre = _centre(session, s.centre_id)
     secret: dict = {}
     _custody(session, s, {k: data[k] for k in CUSTODY_FIELDS if k in data}, centre.timezone, utcnow(), secret)
@@ -272,7 +261,7 @@ def update_custody(session: Session, actor, screening_id: str, data: dict, versi
 
 def record_interview(session: Session, actor, screening_id: str, data: dict, version) -> Screening:
     s, case = _screening(session, actor, screening_id, WRITE_ROLES)
-    _check_version(s, version)
+    inputs.check_version(s, version)
     centre = _centre(session, s.centre_id)
     now, tz = utcnow(), centre.timezone
     start = _when(data, "interview_at", tz, required=True)
@@ -327,7 +316,7 @@ def set_indicators(session: Session, actor, screening_id: str, indicators, versi
     values, notes = _indicators(indicators)
     vault = _vault(session, case)
     if version is not None:
-        _check_version(s, version)
+        inputs.check_version(s, version)
     else:
         current = vault.decrypt(s, ["indicators", "indicator_notes"])
         kept_notes = {k: v for k, v in (current.get("indicator_notes") or {}).items() if k not in values}
@@ -394,7 +383,7 @@ def decide(session: Session, actor, screening_id: str, data: dict) -> ScreeningD
     s, case = _screening(session, actor, screening_id, WRITE_ROLES)
     require_role(actor, *WRITE_ROLES)
     if data.get("version") not in (None, ""):  # the form always sends it: a decision on a changed interview is a conflict
-        _check_version(s, data.get("version"))
+        inputs.check_version(s, data.get("version"))
     centre = _centre(session, s.centre_id)
     now, tz = utcnow(), centre.timezone
     outcome = _choice(data, "outcome", OUTCOMES, required=True)
