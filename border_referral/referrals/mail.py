@@ -15,16 +15,19 @@ from .labels import NOTICE
 log = logging.getLogger("border_referral.mail")
 
 
-def compose(reference: str, referral_id: str, kind: str, locale: str | None) -> tuple[str, str]:
-    link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/referrals/{referral_id}"
+def compose(reference: str, path: str, kind: str, locale: str | None) -> tuple[str, str]:
+    link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}{path}"
     with force_locale(valid_locale(locale) or "en"):
-        subject = _("Referral %(reference)s: %(what)s", reference=reference, what=str(NOTICE.get(kind, kind)))
-        body = _("Referral %(reference)s: %(what)s\n\nSign in to read it: %(link)s",
-                 reference=reference, what=str(NOTICE.get(kind, kind)), link=link)
+        what = str(NOTICE.get(kind, kind))
+        if path.startswith("/repatriation/"):
+            subject = _("Repatriation %(reference)s: %(what)s", reference=reference, what=what)
+        else:
+            subject = _("Referral %(reference)s: %(what)s", reference=reference, what=what)
+        body = subject + "\n\n" + _("Sign in to read it: %(link)s", link=link)
     return subject, body
 
 
-def send_notices(recipients: list[tuple[str, str | None]], reference: str, referral_id: str, kind: str) -> int:
+def send_notices(recipients: list[tuple[str, str | None]], reference: str, path: str, kind: str) -> int:
     cfg = current_app.config
     sent = 0
     try:
@@ -34,7 +37,7 @@ def send_notices(recipients: list[tuple[str, str | None]], reference: str, refer
             if cfg.get("MAIL_USERNAME"):
                 smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
             for address, locale in recipients:
-                subject, body = compose(reference, referral_id, kind, locale)
+                subject, body = compose(reference, path, kind, locale)
                 msg = EmailMessage()
                 msg["From"], msg["To"], msg["Subject"] = cfg["MAIL_FROM"], address, subject
                 msg.set_content(body)

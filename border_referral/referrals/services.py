@@ -554,18 +554,25 @@ def read_attachment(session: Session, actor, referral_id: str, attachment_id: st
 # ---------------------------------------------------------------- notices, escalation, retention
 
 def notify(session: Session, centre_id: int, r: Referral, kind: str) -> int:
+    """A notice about a referral to the people of a centre who act on it."""
+    return notify_centre(session, centre_id, kind=kind, reference=r.reference, referral_id=r.id)
+
+
+def notify_centre(session: Session, centre_id: int, *, kind: str, reference: str, referral_id: str | None = None,
+                  plan_id: str | None = None) -> int:
     """A notice to every active case worker, MDT member and supervisor of a centre (and an e-mail
     when SMTP is configured): the reference and what happened, nothing personal."""
     users = session.execute(select(User).join(UserRole, UserRole.user_id == User.id).where(
         User.centre_id == centre_id, User.active.is_(True), UserRole.role.in_(NOTIFY_ROLES)).distinct()).scalars().all()
     for user in users:
-        session.add(Notification(user_id=user.id, referral_id=r.id, kind=kind, reference=r.reference))
+        session.add(Notification(user_id=user.id, referral_id=referral_id, plan_id=plan_id, kind=kind,
+                                 reference=reference))
     if users and current_app.config.get("MAIL_SERVER"):
         from . import mail
 
         recipients = [(u.email, u.locale) for u in users]
-        reference, rid = r.reference, r.id
-        on_commit(lambda: mail.send_notices(recipients, reference, rid, kind))
+        path = f"/referrals/{referral_id}" if referral_id else f"/repatriation/{plan_id}"
+        on_commit(lambda: mail.send_notices(recipients, reference, path, kind))
     return len(users)
 
 

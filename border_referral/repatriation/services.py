@@ -114,6 +114,16 @@ def _reference(session: Session, host: Centre, home: Centre) -> str:
     return f"RP-{host.code}-{home.code}-{year}-{last:04d}"
 
 
+def _tell(session: Session, plan: Plan, centre_id: int, kind: str) -> None:
+    from ..referrals.services import notify_centre
+
+    notify_centre(session, centre_id, kind=kind, reference=plan.reference, plan_id=plan.id)
+
+
+def _other_side(plan: Plan, side: str) -> int:
+    return plan.home_centre_id if side == "host" else plan.host_centre_id
+
+
 def language_of(centre: Centre) -> str:
     return COUNTRY_LANGUAGE.get(centre.country_code, "en")
 
@@ -163,6 +173,7 @@ def create_plan(session: Session, actor, data: dict) -> Plan:
     session.flush()
     audit.record(session, actor, "repatriation.create", plan,
                  {"cases": [c.id for c in people], "to": home.code, "crossing": crossing})
+    _tell(session, plan, home.id, "plan_create")
     return plan
 
 
@@ -268,6 +279,7 @@ def record_step(session: Session, actor, plan_id: str, key: str, data: dict) -> 
         plan.state = "ready" if not open_steps(session, plan) else "planning"
     _save(session, plan)
     audit.record(session, actor, "repatriation.step", plan, {"step": key, "state": state, "side": side})
+    _tell(session, plan, _other_side(plan, side), "plan_step")
     return step
 
 
@@ -340,6 +352,7 @@ def send_manifest(session: Session, actor, plan_id: str) -> Plan:
     _save(session, plan)
     audit.record(session, actor, "repatriation.manifest", plan, {"version": plan.manifest_version,
                                                                  "persons": len(rows), "late": manifest_late(plan)})
+    _tell(session, plan, plan.home_centre_id, "plan_manifest")
     return plan
 
 
@@ -422,6 +435,7 @@ def record_handover(session: Session, actor, plan_id: str, data: dict) -> Plan:
     _save(session, plan)
     audit.record(session, actor, "repatriation.handover", plan, {"crossing": crossing, "officials": len(clean),
                                                                  "side": side, "without_travel_document": missing_docs})
+    _tell(session, plan, _other_side(plan, side), "plan_handover")
     return plan
 
 
@@ -500,6 +514,7 @@ def confirm_reception(session: Session, actor, plan_id: str, data: dict | None =
         session.add(FollowUp(plan_id=plan.id, months=months, due_on=_add_months(today, months)))
     _save(session, plan)
     audit.record(session, actor, "repatriation.reception", plan, {"stay_until": stay_until.isoformat() if stay_until else None})
+    _tell(session, plan, plan.host_centre_id, "plan_reception")
     return plan
 
 
@@ -519,6 +534,7 @@ def submit_follow_up(session: Session, actor, plan_id: str, follow_up_id, report
     session.add(fu)
     session.flush()
     audit.record(session, actor, "repatriation.follow_up", plan, {"follow_up": fu.id, "months": fu.months})
+    _tell(session, plan, plan.host_centre_id, "plan_follow_up")
     return fu
 
 

@@ -75,6 +75,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('referral_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),

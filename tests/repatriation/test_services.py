@@ -224,3 +224,24 @@ def test_two_officials_confirming_the_same_step_one_wins(app, db, plan):
         # and a later confirmation without the version read is a conflict, not an overwrite
         with pytest.raises(Conflict):
             services.record_step(s, principal(s, "case", "TL"), pid, "family_tracing", {"state": "not_required"})
+
+
+def test_each_side_is_told_what_the_other_did_by_reference_only(db, plan):
+    from border_referral.referrals.models import Notification
+
+    pid, _ids = plan(ready=True)
+    with db() as s:
+        services.send_manifest(s, principal(s, "case", "CR"), pid)
+        services.record_handover(s, principal(s, "case", "CR"), pid, HANDOVER)
+        services.confirm_reception(s, principal(s, "case", "TL"), pid, {})
+        reference = s.get(Plan, pid).reference
+
+        def kinds(role, centre):
+            user = principal(s, role, centre)
+            return {n.kind for n in s.execute(select(Notification).where(Notification.user_id == user.id,
+                                                                         Notification.plan_id == pid)).scalars()}
+        assert {"plan_create", "plan_step", "plan_manifest", "plan_handover"} <= kinds("case", "TL")
+        assert {"plan_step", "plan_reception"} <= kinds("supervisor", "CR")
+        assert kinds("viewer", "TL") == set()
+        notes = s.execute(select(Notification).where(Notification.plan_id == pid)).scalars().all()
+        assert {n.reference for n in notes} == {reference}
