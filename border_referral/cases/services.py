@@ -63,7 +63,7 @@ def _local_today(session: Session, centre_id: int) -> date:
     return datetime.now(ZoneInfo(centre.timezone)).date()
 
 
-def _case(session: Session, actor, case_id: str, roles=VIEW_ROLES) -> Case:
+def reach_case(session: Session, actor, case_id: str, roles=VIEW_ROLES) -> Case:
     case = session.get(Case, case_id) if is_id(case_id) else None
     if case is None or case.centre_id != actor.centre_id or case.erased_at is not None:
         raise NotFound()
@@ -71,7 +71,7 @@ def _case(session: Session, actor, case_id: str, roles=VIEW_ROLES) -> Case:
     return case
 
 
-def _vault(session: Session, case: Case) -> Vault:
+def case_vault(session: Session, case: Case) -> Vault:
     return Vault.open(session, case.data_key_id, target=case)
 
 
@@ -140,13 +140,13 @@ def create_case(session: Session, actor, data: dict) -> Case:
 def read_case(session: Session, actor, case_id: str, *, action: str = "case.read",
               roles=VIEW_ROLES) -> tuple[Case, dict]:
     """The case and the personal fields the caller may see (the read is audited)."""
-    case = _case(session, actor, case_id, roles)
-    values = _vault(session, case).read(case, visible_fields(actor), actor=actor, action=action)
+    case = reach_case(session, actor, case_id, roles)
+    values = case_vault(session, case).read(case, visible_fields(actor), actor=actor, action=action)
     return case, values
 
 
 def update_case(session: Session, actor, case_id: str, data: dict, version) -> Case:
-    case = _case(session, actor, case_id, WRITE_ROLES)
+    case = reach_case(session, actor, case_id, WRITE_ROLES)
     try:
         seen = int(version)
     except (TypeError, ValueError):
@@ -160,7 +160,7 @@ def update_case(session: Session, actor, case_id: str, data: dict, version) -> C
     allowed = set(visible_fields(actor))
     if any(f not in allowed for f in secret):
         raise PermissionDenied()
-    vault = _vault(session, case)
+    vault = case_vault(session, case)
     _apply_clear(case, clear)
     vault.write(case, secret)
     current = vault.decrypt(case, IDENTITY_FIELDS + ["found_date"])
@@ -202,7 +202,7 @@ def _rows(session: Session, actor, cases: list[Case], action: str) -> list[CaseR
     """Names for a list, if the caller may see them: one audit record for the page."""
     if IDENTITY not in visible_groups(actor) or not cases:
         return [CaseRow(c, None) for c in cases]
-    rows = [CaseRow(c, _vault(session, c).decrypt(c, ["full_name"])["full_name"]) for c in cases]
+    rows = [CaseRow(c, case_vault(session, c).decrypt(c, ["full_name"])["full_name"]) for c in cases]
     audit.record(session, actor, action, ("case_file", None), {"cases": [c.id for c in cases]}, read=True)
     return rows
 
@@ -267,7 +267,7 @@ def assignable_users(session: Session, actor) -> list[User]:
 # ---------------------------------------------------------------- notes and attachments
 
 def add_note(session: Session, actor, case_id: str, body: str) -> CaseNote:
-    case = _case(session, actor, case_id, WRITE_ROLES)
+    case = reach_case(session, actor, case_id, WRITE_ROLES)
     text = (body or "").strip()
     if not text:
         raise ValidationError(_l("This field is required."), field="body")
@@ -276,7 +276,7 @@ def add_note(session: Session, actor, case_id: str, body: str) -> CaseNote:
     from ..i18n.names import to_unicode
 
     note = CaseNote(case_id=case.id, author_id=actor.id)
-    _vault(session, case).write(note, {"body": to_unicode(text)})
+    case_vault(session, case).write(note, {"body": to_unicode(text)})
     session.add(note)
     session.flush()
     audit.record(session, actor, "case.note_add", case, {"note": note.id})
@@ -289,14 +289,14 @@ def read_notes(session: Session, actor, case: Case) -> list[tuple[CaseNote, str]
     notes = session.execute(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)).scalars().all()
     if not notes:
         return []
-    vault = _vault(session, case)
+    vault = case_vault(session, case)
     out = [(n, vault.decrypt(n, ["body"])["body"]) for n in notes]
     audit.record(session, actor, "case.notes_read", case, {"notes": len(out)}, read=True)
     return out
 
 
 def add_attachment(session: Session, actor, case_id: str, stream, filename: str | None) -> Attachment:
-    case = _case(session, actor, case_id, WRITE_ROLES)
+    case = reach_case(session, actor, case_id, WRITE_ROLES)
     from flask import current_app
 
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
@@ -305,7 +305,7 @@ def add_attachment(session: Session, actor, case_id: str, stream, filename: str 
         raise attachment_files.TooLarge()
     content_type, clean_bytes = attachment_files.sanitise(data)
     att = Attachment(case_id=case.id, uploaded_by_id=actor.id, content_type=content_type, size=len(clean_bytes))
-    vault = _vault(session, case)
+    vault = case_vault(session, case)
     import io
 
     att.file_id, _size = vault.write_file(att.id, io.BytesIO(clean_bytes))
@@ -321,18 +321,18 @@ def list_attachments(session: Session, actor, case: Case) -> list[tuple[Attachme
     if IDENTITY not in visible_groups(actor):
         return []
     atts = session.execute(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.created_at)).scalars().all()
-    vault = _vault(session, case) if atts else None
+    vault = case_vault(session, case) if atts else None
     return [(a, vault.decrypt(a, ["filename"])["filename"]) for a in atts]
 
 
 def read_attachment(session: Session, actor, case_id: str, attachment_id: str) -> tuple[Attachment, str, bytes]:
-    case = _case(session, actor, case_id)
+    case = reach_case(session, actor, case_id)
     if IDENTITY not in visible_groups(actor):
         raise PermissionDenied()
     att = session.get(Attachment, attachment_id) if is_id(attachment_id) else None
     if att is None or att.case_id != case.id:
         raise NotFound()
-    vault = _vault(session, case)
+    vault = case_vault(session, case)
     body = vault.read_file(att.id, att.file_id)
     name = vault.decrypt(att, ["filename"])["filename"]
     audit.record(session, actor, "case.attachment_read", case, {"attachment": att.id}, read=True)

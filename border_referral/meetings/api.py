@@ -14,7 +14,6 @@ from ..api import documented, json_body
 from ..centres.models import Centre, Partnership
 from ..database import get_session
 from ..util import iso_utc
-from ..util import is_id
 from ..errors import NotFound
 from . import documents, services
 
@@ -99,7 +98,7 @@ def list_():
             tag="meetings")
 def read(meeting_id):
     session = get_session()
-    m = services._meeting(session, current_user, meeting_id)
+    m = services.meeting_for(session, current_user, meeting_id)
     mins = services.minutes_of(session, m.id)
     out = meeting_json(m)
     out.update({
@@ -110,8 +109,8 @@ def read(meeting_id):
                                                "closed_at": mins.closed_at, "recorder": mins.recorder,
                                                "checker": mins.checker, "items": json.loads(mins.items),
                                                "version": mins.version, "corrections": json.loads(mins.corrections)},
-        "actions": [action_json(r.action) for r in services.actions(session, current_user, open_only=False)
-                    if r.action.meeting_id == m.id],
+        "actions": [action_json(r.action) for r in services.actions(session, current_user, open_only=False,
+                                                                    meeting_id=m.id)],
     })
     return jsonify(out)
 
@@ -130,13 +129,11 @@ def propose(meeting_id):
 def decide(meeting_id, item_id, action):
     session = get_session()
     body = json_body() if request.get_data() else {}
-    item = session.get(services.AgendaItem, item_id) if is_id(item_id) else None
-    if item is None or item.meeting_id != meeting_id:
-        raise NotFound()
     if action == "order":
-        item = services.order_item(session, current_user, item_id, body.get("section"), body.get("position"))
+        item = services.order_item(session, current_user, item_id, body.get("section"), body.get("position"),
+                                   meeting_id=meeting_id)
     else:
-        item = services.decide_item(session, current_user, item_id, action, body.get("into"))
+        item = services.decide_item(session, current_user, item_id, action, body.get("into"), meeting_id=meeting_id)
     return jsonify(item_json(item))
 
 
@@ -257,6 +254,6 @@ def document_response(body: bytes, name: str, kind: str) -> Response:
 def document(meeting_id, doc, kind):
     if doc not in ("agenda", "minutes") or kind not in ("pdf", "docx"):
         raise NotFound()
-    m = services._meeting(get_session(), current_user, meeting_id)
+    m = services.meeting_for(get_session(), current_user, meeting_id)
     body = getattr(documents, f"{doc}_{kind}")(m, current_user)
     return document_response(body, f"{doc}-{m.number}-{m.year}", kind)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import date
 
 from flask_babel import force_locale, gettext
 
 from .. import pdf
+from ..i18n import format_date
 from ..centres.models import Centre, Partnership
 from ..database import get_session
 from . import labels
@@ -21,10 +23,12 @@ FONTS = {"th": "Noto Sans Thai", "my": "Noto Sans Myanmar", "lo": "Noto Sans Lao
 
 
 def _in(langs, message, **kw) -> list[str]:
+    """The message in each language; dates among the values in each reader's calendar (B.E. in Thai)."""
     out = []
     for lang in langs:
+        values = {k: format_date(v, "medium", lang) if isinstance(v, date) else v for k, v in kw.items()}
         with force_locale(lang):
-            out.append(gettext(message, **kw))
+            out.append(gettext(message, **values))
     return out
 
 
@@ -53,7 +57,7 @@ def _context(meeting, actor) -> dict:
                 owner = session.get(Centre, e.action.owner_centre_id)
                 entries.append({"key": e.action.id, "titles": [e.action.title], "refs": [],
                                 "note": _in(langs, "Action of meeting no. %(number)s for %(centre)s, due %(due)s",
-                                            number=e.from_meeting.number, centre=owner.code, due=e.action.due.isoformat())})
+                                            number=e.from_meeting.number, centre=owner.code, due=e.action.due)})
             else:
                 titles = [e.item.title] + [t["title"] for lang, t in (e.translations or {}).items()
                                            if lang != e.item.language and t.get("title")]

@@ -55,7 +55,7 @@ def _partnership(session: Session, actor, code) -> Partnership:
     return p
 
 
-def _meeting(session: Session, actor, meeting_id, roles=READ_ROLES) -> Meeting:
+def meeting_for(session: Session, actor, meeting_id, roles=READ_ROLES) -> Meeting:
     m = session.get(Meeting, meeting_id) if is_id(meeting_id) else None
     if m is None or actor.centre_id not in {c.id for c in members(session, m.partnership_id)}:
         raise NotFound()
@@ -161,18 +161,23 @@ def create_meeting(session: Session, actor, data: dict) -> Meeting:
         for item in session.execute(select(AgendaItem).where(AgendaItem.meeting_id == last.id,
                                                              AgendaItem.status == "deferred",
                                                              AgendaItem.id.not_in(carried_ids))).scalars():
-            session.add(AgendaItem(meeting_id=m.id, proposing_centre_id=item.proposing_centre_id, title=item.title,
-                                   description=item.description, language=item.language, translations=item.translations,
-                                   type=item.type, references=item.references, deferred_from_id=item.id,
-                                   created_by_id=item.created_by_id))
+            session.add(_carried(item, m))
             carried += 1
     session.flush()
     audit.record(session, actor, "meeting.create", m, {"partnership": p.code, "number": number, "carried": carried})
     return m
 
 
+def _carried(item: AgendaItem, into: Meeting) -> AgendaItem:
+    """A deferred item proposed again at a later meeting."""
+    return AgendaItem(meeting_id=into.id, proposing_centre_id=item.proposing_centre_id, title=item.title,
+                      description=item.description, language=item.language, translations=item.translations,
+                      type=item.type, references=item.references, deferred_from_id=item.id,
+                      created_by_id=item.created_by_id)
+
+
 def open_agenda(session: Session, actor, meeting_id: str) -> Meeting:
-    m = _meeting(session, actor, meeting_id)
+    m = meeting_for(session, actor, meeting_id)
     _host_only(actor, m)
     if m.state == "agenda_open":
         return m
@@ -236,7 +241,7 @@ def _fits(text: str, limit: int, field: str) -> str:
 
 
 def propose_item(session: Session, actor, meeting_id: str, data: dict) -> AgendaItem:
-    m = _meeting(session, actor, meeting_id, WRITE_ROLES)
+    m = meeting_for(session, actor, meeting_id, WRITE_ROLES)
     if m.state != "agenda_open":
         raise StateConflict(_l("The agenda is closed: no more items can be proposed."))
     kind = data.get("type")
@@ -258,16 +263,18 @@ def propose_item(session: Session, actor, meeting_id: str, data: dict) -> Agenda
     return item
 
 
-def _item(session: Session, actor, item_id) -> tuple[AgendaItem, Meeting]:
+def _item(session: Session, actor, item_id, meeting_id: str | None = None) -> tuple[AgendaItem, Meeting]:
+    """The item (of that meeting, when one is named) and its meeting, as the caller may reach them."""
     item = session.get(AgendaItem, item_id) if is_id(item_id) else None
-    if item is None:
+    if item is None or (meeting_id is not None and item.meeting_id != meeting_id):
         raise NotFound()
-    return item, _meeting(session, actor, item.meeting_id)
+    return item, meeting_for(session, actor, item.meeting_id)
 
 
-def decide_item(session: Session, actor, item_id: str, action: str, into: str | None = None) -> AgendaItem:
+def decide_item(session: Session, actor, item_id: str, action: str, into: str | None = None, *,
+                meeting_id: str | None = None) -> AgendaItem:
     """The host secretariat accepts, defers (to the next meeting), rejects or merges a proposal."""
-    item, m = _item(session, actor, item_id)
+    item, m = _item(session, actor, item_id, meeting_id)
     _host_only(actor, m)
     if m.state not in ("agenda_open", "agenda_closed"):
         raise StateConflict()
@@ -280,10 +287,7 @@ def decide_item(session: Session, actor, item_id: str, action: str, into: str | 
         if later is not None:  # the next meeting is planned already: the item goes straight there
             if later.state not in ("planned", "agenda_open"):
                 raise StateConflict(_l("The next meeting's agenda is closed: the item cannot be deferred to it."))
-            session.add(AgendaItem(meeting_id=later.id, proposing_centre_id=item.proposing_centre_id, title=item.title,
-                                   description=item.description, language=item.language,
-                                   translations=item.translations, type=item.type, references=item.references,
-                                   deferred_from_id=item.id, created_by_id=item.created_by_id))
+            session.add(_carried(item, later))
     if action == "merge":
         target = session.get(AgendaItem, into) if is_id(into) else None
         if target is None or target.meeting_id != m.id or target.id == item.id or target.status in ("merged", "rejected", "deferred"):
@@ -302,8 +306,9 @@ def decide_item(session: Session, actor, item_id: str, action: str, into: str | 
     return item
 
 
-def order_item(session: Session, actor, item_id: str, section, position=None) -> AgendaItem:
-    item, m = _item(session, actor, item_id)
+def order_item(session: Session, actor, item_id: str, section, position=None, *,
+               meeting_id: str | None = None) -> AgendaItem:
+    item, m = _item(session, actor, item_id, meeting_id)
     _host_only(actor, m)
     if m.state not in ("agenda_open", "agenda_closed"):
         raise StateConflict()
@@ -332,7 +337,7 @@ def order_item(session: Session, actor, item_id: str, section, position=None) ->
 
 def close_agenda(session: Session, actor, meeting_id: str) -> Meeting:
     """Close the agenda: proposals still standing go into the section of their type."""
-    m = _meeting(session, actor, meeting_id)
+    m = meeting_for(session, actor, meeting_id)
     _host_only(actor, m)
     if m.state == "agenda_closed":
         return m
@@ -359,7 +364,7 @@ def close_agenda(session: Session, actor, meeting_id: str) -> Meeting:
 
 
 def mark_held(session: Session, actor, meeting_id: str) -> Meeting:
-    m = _meeting(session, actor, meeting_id)
+    m = meeting_for(session, actor, meeting_id)
     _host_only(actor, m)
     if m.state in ("held", "minutes_draft", "minutes_adopted"):
         return m
@@ -391,7 +396,7 @@ def open_actions_before(session: Session, m: Meeting) -> list[tuple[ActionItem, 
 
 def agenda(session: Session, actor, meeting_id: str) -> dict[int, list[AgendaEntry]]:
     """The agenda in the standard order; section 2 and 3 are filled from the previous meetings."""
-    m = _meeting(session, actor, meeting_id)
+    m = meeting_for(session, actor, meeting_id)
     sections: dict[int, list[AgendaEntry]] = {n: [] for n in range(1, 7)}
     if m.arising:  # fixed when the agenda closed: later changes of the actions do not rewrite it
         frozen = json.loads(m.arising)
@@ -418,7 +423,7 @@ def agenda(session: Session, actor, meeting_id: str) -> dict[int, list[AgendaEnt
 
 
 def proposals(session: Session, actor, meeting_id: str) -> list[AgendaItem]:
-    m = _meeting(session, actor, meeting_id)
+    m = meeting_for(session, actor, meeting_id)
     return session.execute(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
                            .order_by(AgendaItem.created_at)).scalars().all()
 
@@ -432,7 +437,7 @@ def _attendance_open(session: Session, m: Meeting) -> None:
 
 
 def add_participant(session: Session, actor, meeting_id: str, data: dict) -> Participant:
-    m = _meeting(session, actor, meeting_id, WRITE_ROLES)
+    m = meeting_for(session, actor, meeting_id, WRITE_ROLES)
     _attendance_open(session, m)
     centre = _member_centre(session, m, data.get("centre"), "centre")
     if centre.id != actor.centre_id and actor.centre_id != m.host_centre_id:
@@ -449,7 +454,7 @@ def add_participant(session: Session, actor, meeting_id: str, data: dict) -> Par
 
 
 def set_attendance(session: Session, actor, meeting_id: str, participant_id, attendance: str) -> Participant:
-    m = _meeting(session, actor, meeting_id, WRITE_ROLES)
+    m = meeting_for(session, actor, meeting_id, WRITE_ROLES)
     _attendance_open(session, m)
     ident = int(participant_id) if isinstance(participant_id, str) and participant_id.isascii() and participant_id.isdecimal() \
         and len(participant_id) < 10 else participant_id if isinstance(participant_id, int) and not isinstance(participant_id, bool) else None
@@ -468,7 +473,7 @@ def set_attendance(session: Session, actor, meeting_id: str, participant_id, att
 
 
 def participants(session: Session, actor, meeting_id: str) -> list[tuple[Participant, Centre]]:
-    m = _meeting(session, actor, meeting_id)
+    m = meeting_for(session, actor, meeting_id)
     return session.execute(select(Participant, Centre).join(Centre, Centre.id == Participant.centre_id)
                            .where(Participant.meeting_id == m.id).order_by(Centre.code, Participant.id)).all()
 
@@ -489,7 +494,7 @@ def _hhmm(data: dict, key: str) -> str | None:
 
 
 def save_minutes(session: Session, actor, meeting_id: str, data: dict) -> Minutes:
-    m = _meeting(session, actor, meeting_id)
+    m = meeting_for(session, actor, meeting_id)
     _host_only(actor, m)
     if m.state not in ("agenda_closed", "held", "minutes_draft"):
         raise StateConflict(_l("Minutes are written once the agenda is closed, and locked once adopted."))
@@ -543,7 +548,7 @@ def _translations_minutes(value) -> str:
 
 def check_minutes(session: Session, actor, meeting_id: str) -> Minutes:
     """The checker has read the draft: it can now be put to the next meeting for adoption."""
-    m = _meeting(session, actor, meeting_id)
+    m = meeting_for(session, actor, meeting_id)
     _host_only(actor, m)
     mins = session.get(Minutes, m.id)
     if mins is None:
@@ -562,8 +567,8 @@ def check_minutes(session: Session, actor, meeting_id: str) -> Minutes:
 
 def adopt_minutes(session: Session, actor, meeting_id: str, in_meeting_id: str) -> Minutes:
     """Adopt a meeting's minutes at a later meeting of the series (its item 2); they are locked then."""
-    m = _meeting(session, actor, meeting_id)
-    later = _meeting(session, actor, in_meeting_id)
+    m = meeting_for(session, actor, meeting_id)
+    later = meeting_for(session, actor, in_meeting_id)
     _host_only(actor, later)
     following = next_meeting(session, m)
     if later.partnership_id != m.partnership_id or following is None or later.id != following.id:
@@ -585,7 +590,7 @@ def adopt_minutes(session: Session, actor, meeting_id: str, in_meeting_id: str) 
 
 def correct_minutes(session: Session, actor, meeting_id: str, data: dict) -> Minutes:
     """After adoption the minutes change only by a recorded correction (kept beside the text)."""
-    m = _meeting(session, actor, meeting_id)
+    m = meeting_for(session, actor, meeting_id)
     _host_only(actor, m)
     mins = session.get(Minutes, m.id)
     if mins is None or mins.state != "adopted":
@@ -604,7 +609,7 @@ def correct_minutes(session: Session, actor, meeting_id: str, data: dict) -> Min
 # ---------------------------------------------------------------- actions
 
 def add_action(session: Session, actor, meeting_id: str, data: dict) -> ActionItem:
-    m = _meeting(session, actor, meeting_id, WRITE_ROLES)
+    m = meeting_for(session, actor, meeting_id, WRITE_ROLES)
     if m.state not in ("agenda_closed", "held", "minutes_draft"):
         raise StateConflict(_l("Actions are agreed once the agenda is closed and before the minutes are adopted."))
     owner = _member_centre(session, m, data.get("owner_centre"), "owner_centre")
@@ -626,7 +631,7 @@ def update_action(session: Session, actor, action_id: str, data: dict) -> Action
     a = session.get(ActionItem, action_id) if is_id(action_id) else None
     if a is None:
         raise NotFound()
-    m = _meeting(session, actor, a.meeting_id, WRITE_ROLES)
+    m = meeting_for(session, actor, a.meeting_id, WRITE_ROLES)
     if actor.centre_id != a.owner_centre_id:
         raise PermissionDenied(_l("Only the owner centre updates its action."))
     status = data.get("status")
@@ -651,7 +656,7 @@ class ActionRow:
 
 
 def actions(session: Session, actor, *, partnership: str | None = None, mine: bool = False,
-            open_only: bool = True, today: date | None = None) -> list[ActionRow]:
+            open_only: bool = True, meeting_id: str | None = None, today: date | None = None) -> list[ActionRow]:
     require_role(actor, *READ_ROLES)
     centre = session.get(Centre, actor.centre_id)
     today = today or datetime.now(ZoneInfo(centre.timezone)).date()
@@ -664,6 +669,8 @@ def actions(session: Session, actor, *, partnership: str | None = None, mine: bo
         q = q.where(ActionItem.partnership_id == (p.id if p else -1))
     if mine:
         q = q.where(ActionItem.owner_centre_id == actor.centre_id)
+    if meeting_id is not None:
+        q = q.where(ActionItem.meeting_id == meeting_id)
     if open_only:
         q = q.where(ActionItem.status.in_(OPEN_ACTION_STATUSES))
     rows = session.execute(q.order_by(ActionItem.due)).all()

@@ -13,7 +13,6 @@ from ..auth.permissions import require_role
 from ..centres.models import Centre, Partnership
 from ..database import get_session
 from ..web import change_or_show
-from ..util import is_id
 from ..errors import NotFound, ServiceError
 from ..i18n import LANGUAGES, NATIVE_NAMES
 from . import labels, services
@@ -74,7 +73,7 @@ def actions():
 @bp.get("/<meeting_id>")
 def view(meeting_id):
     session = get_session()
-    m = services._meeting(session, current_user, meeting_id)
+    m = services.meeting_for(session, current_user, meeting_id)
     partnership = session.get(Partnership, m.partnership_id)
     centres = services.members(session, m.partnership_id)
     prev = services.previous_meeting(session, m)
@@ -84,7 +83,7 @@ def view(meeting_id):
         sections=services.agenda(session, current_user, m.id), proposals=services.proposals(session, current_user, m.id),
         people=services.participants(session, current_user, m.id), mins=services.minutes_of(session, m.id),
         prev=prev, prev_mins=services.minutes_of(session, prev.id) if prev else None,
-        actions=[r for r in services.actions(session, current_user, open_only=False) if r.action.meeting_id == m.id],
+        actions=services.actions(session, current_user, open_only=False, meeting_id=m.id),
         is_host=current_user.centre_id == m.host_centre_id and current_user.has_role(*services.WRITE_ROLES),
         json=json, **_common())
 
@@ -111,13 +110,11 @@ def item(meeting_id, item_id, action):
     session = get_session()
 
     def run():
-        item = session.get(services.AgendaItem, item_id) if is_id(item_id) else None
-        if item is None or item.meeting_id != meeting_id:
-            raise NotFound()
         if action == "order":
-            services.order_item(session, current_user, item_id, f.get("section"), f.get("position"))
+            services.order_item(session, current_user, item_id, f.get("section"), f.get("position"),
+                                meeting_id=meeting_id)
         else:
-            services.decide_item(session, current_user, item_id, action, f.get("into"))
+            services.decide_item(session, current_user, item_id, action, f.get("into"), meeting_id=meeting_id)
     return _do(meeting_id, run, _("The agenda was updated."))
 
 
@@ -171,7 +168,7 @@ def check(meeting_id):
 @bp.post("/<meeting_id>/adopt-previous")
 def adopt_previous(meeting_id):
     session = get_session()
-    m = services._meeting(session, current_user, meeting_id)
+    m = services.meeting_for(session, current_user, meeting_id)
     prev = services.previous_meeting(session, m)
     if prev is None:
         raise NotFound()
@@ -202,6 +199,6 @@ def document(meeting_id, doc, kind):
 
     if doc not in ("agenda", "minutes") or kind not in ("pdf", "docx"):
         raise NotFound()
-    m = services._meeting(get_session(), current_user, meeting_id)
+    m = services.meeting_for(get_session(), current_user, meeting_id)
     body = getattr(documents, f"{doc}_{kind}")(m, current_user)
     return document_response(body, f"{doc}-{m.number}-{m.year}", kind)

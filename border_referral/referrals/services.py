@@ -142,7 +142,7 @@ def _group(session: Session, actor, first: Case, value) -> list[Case]:
     if not isinstance(value, list) or len(value) > 30 or not all(isinstance(v, str) for v in value):
         raise ValidationError(_l("Choose the other persons of the group from your cases."), field="case_ids")
     ids = [v for v in dict.fromkeys(value) if v != first.id]
-    return [cases._case(session, actor, v, ACT_ROLES) for v in ids]
+    return [cases.reach_case(session, actor, v, ACT_ROLES) for v in ids]
 
 
 def _consent(actor, case: Case, value, today: date, *, children: bool = False) -> dict:
@@ -177,7 +177,7 @@ def _consent(actor, case: Case, value, today: date, *, children: bool = False) -
 def create_referral(session: Session, actor, data: dict) -> Referral:
     """A draft referral of one of the caller's cases to a partner centre."""
     require_role(actor, *ACT_ROLES)
-    case = cases._case(session, actor, data.get("case_id"), ACT_ROLES)
+    case = cases.reach_case(session, actor, data.get("case_id"), ACT_ROLES)
     group = _group(session, actor, case, data.get("case_ids"))
     sender = _centre(session, actor.centre_id)
     code = data.get("to_centre")
@@ -206,7 +206,7 @@ def create_referral(session: Session, actor, data: dict) -> Referral:
     for pos, member in enumerate(group, start=1):
         session.add(ReferralCase(referral_id=r.id, case_id=member.id, case_number=member.case_number, position=pos))
     record = ReferralConsent(referral_id=r.id)
-    cases._vault(session, case).write(record, {"guardian": consent["guardian"], "override_reason": consent["override_reason"],
+    cases.case_vault(session, case).write(record, {"guardian": consent["guardian"], "override_reason": consent["override_reason"],
                                                "legal_ground": legal_ground})
     session.add(record)
     if message:
@@ -281,13 +281,13 @@ def _save(session: Session, r: Referral) -> None:
 def _send(session: Session, actor, r: Referral, now: datetime) -> None:
     """Copy the chosen fields into the package (sealed under the receiver's key), note the person's
     identification status, look for a duplicate at the receiver, and start the clocks."""
-    case = cases._case(session, actor, r.case_id, ACT_ROLES)
+    case = cases.reach_case(session, actor, r.case_id, ACT_ROLES)
     _shared_fields(actor, r.fields)  # the sender may share only what they may see themselves
     package = _person_package(session, actor, r, case)
     members = group_cases(session, r)
     if members:  # a group: every person with the same fields, the first one's at the top level too
         package["persons"] = [{"case_number": case.case_number, **{k: v for k, v in package.items()}}] + [
-            {"case_number": m.case_number, **_person_package(session, actor, r, cases._case(session, actor, m.case_id, ACT_ROLES))}
+            {"case_number": m.case_number, **_person_package(session, actor, r, cases.reach_case(session, actor, m.case_id, ACT_ROLES))}
             for m in members]
     _package_vault(session, r).write(r, {"package": package})
     r.identification_status = _identification_status(session, case)
@@ -305,7 +305,7 @@ def _send(session: Session, actor, r: Referral, now: datetime) -> None:
 def _person_package(session: Session, actor, r: Referral, case: Case) -> dict:
     """One person's chosen fields as they are now (an audited read of the sender's case)."""
     secret = [f for f in r.fields if f not in CLEAR_CASE_FIELDS]
-    values = cases._vault(session, case).read(case, secret, actor=actor, action="case.read_for_referral",
+    values = cases.case_vault(session, case).read(case, secret, actor=actor, action="case.read_for_referral",
                                               details={"referral": r.id}) if secret else {}
     clear = {"sex": case.sex, "nationality": case.nationality, "exploitation_types": case.exploitation_types}
     package = {f: (clear[f] if f in CLEAR_CASE_FIELDS else values.get(f)) for f in r.fields}
@@ -403,7 +403,7 @@ def read_referral(session: Session, actor, referral_id: str) -> ReferralView:
         case = session.get(Case, r.case_id)
         record = session.get(ReferralConsent, r.id)
         if case is not None and case.erased_at is None and record is not None:
-            consent = cases._vault(session, case).read(record, ["guardian", "override_reason", "legal_ground"],
+            consent = cases.case_vault(session, case).read(record, ["guardian", "override_reason", "legal_ground"],
                                                        actor=actor, action="referral.read_consent", target=r)
     if vault is None:
         audit.record(session, actor, "referral.read", r, {"side": side, "fields": []}, read=True)
@@ -421,10 +421,10 @@ def _visible(package: dict, allowed: set[str]) -> dict:
 
 def preview(session: Session, actor, case_id: str, fields: list[str]) -> dict:
     """What the partner would see for these fields now (an audited read of the caller's own case)."""
-    case = cases._case(session, actor, case_id, ACT_ROLES)
+    case = cases.reach_case(session, actor, case_id, ACT_ROLES)
     fields = _shared_fields(actor, fields)
     secret = [f for f in fields if f not in CLEAR_CASE_FIELDS]
-    values = cases._vault(session, case).read(case, secret, actor=actor, action="case.read_for_referral_form") if secret else {}
+    values = cases.case_vault(session, case).read(case, secret, actor=actor, action="case.read_for_referral_form") if secret else {}
     clear = {"sex": case.sex, "nationality": case.nationality, "exploitation_types": case.exploitation_types}
     return {f: (clear[f] if f in CLEAR_CASE_FIELDS else values.get(f)) for f in fields}
 

@@ -39,7 +39,7 @@ def index():
 @bp.route("/new/<case_id>", methods=["GET", "POST"])
 def new(case_id):
     session = get_session()
-    case = cases._case(session, current_user, case_id, services.ACT_ROLES)
+    case = cases.reach_case(session, current_user, case_id, services.ACT_ROLES)
     form = ReferralForm()
     partners = services.partners_for_referral(session, current_user)
     form.to_centre.choices = [SelectChoice("", "—")] + [SelectChoice(c.code, f"{c.code} · {c.name(current_user.locale)}")

@@ -29,4 +29,6 @@ ACTIONS = {
     "repatriation.handover": _l("Handover recorded"),
     "repatriation.reception": _l("Reception confirmed"),
     "repatriation.follow_up": _l("Follow-up report submitted"),
+    "repatriation.manifest_withdrawn": _l("Manifest withdrawn"),
+    "repatriation.person_erased": _l("A person's case was erased"),
 }

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from .. import audit, inputs
+from .labels import ACTIONS as ACTION_LABELS
 from ..auth.models import User
 from ..auth.permissions import require_role
 from ..cases import services as cases
@@ -148,7 +149,7 @@ def create_plan(session: Session, actor, data: dict) -> Plan:
     planned = _day(data, "planned_date")
     if planned is not None and planned < _today(host):
         raise ValidationError(_l("The handover date cannot be in the past."), field="planned_date")
-    people = [cases._case(session, actor, i, WRITE_ROLES) for i in ids]
+    people = [cases.reach_case(session, actor, i, WRITE_ROLES) for i in ids]
     foreign = [c.case_number for c in people if c.nationality != home.country_code]
     if foreign:  # a person goes home: to the partner of their own country (record the nationality first)
         raise ValidationError(_l("These persons are not nationals of the partner centre's country: %(cases)s.",
@@ -309,7 +310,7 @@ def _photo(session: Session, actor, case: Case) -> str | None:
         return None
     from PIL import Image
 
-    raw = cases._vault(session, case).read_file(att.id, att.file_id)
+    raw = cases.case_vault(session, case).read_file(att.id, att.file_id)
     audit.record(session, actor, "case.attachment_read", case, {"attachment": att.id, "for": "manifest"}, read=True)
     with Image.open(io.BytesIO(raw)) as img:
         img = img.convert("RGB")
@@ -336,8 +337,8 @@ def send_manifest(session: Session, actor, plan_id: str) -> Plan:
     vault = _vault(session, plan)
     rows = []
     for p in _persons(session, plan):
-        case = cases._case(session, actor, p.case_id, WRITE_ROLES)
-        values = cases._vault(session, case).read(
+        case = cases.reach_case(session, actor, p.case_id, WRITE_ROLES)
+        values = cases.case_vault(session, case).read(
             case, ["full_name", "latin_name", "date_of_birth", "age_estimate"], actor=actor,
             action="case.read_for_manifest", details={"plan": plan.id})
         extra = vault.decrypt(p, ["travel_document", "escort"])
@@ -584,15 +585,17 @@ def read_plan(session: Session, actor, plan_id: str) -> PlanView:
         if side == "host":
             case = session.get(Case, p.case_id)
             if case is not None and case.erased_at is None and "full_name" in cases.visible_fields(actor):
-                values = cases._vault(session, case).read(case, ["full_name", "latin_name"], actor=actor,
+                values = cases.case_vault(session, case).read(case, ["full_name", "latin_name"], actor=actor,
                                                           action="case.read_for_repatriation", details={"plan": plan.id})
                 name, latin = values.get("full_name"), values.get("latin_name")
         else:
             row = manifest_rows.get(p.case_number) or {}
             name, latin = row.get("full_name"), row.get("latin_name")
         persons.append(PersonView(p, name, latin, extra.get("travel_document"), extra.get("escort"), case))
-    users = {u.id: u.email for u in session.execute(select(User)).scalars()}
-    steps = [(s, vault.decrypt(s, ["note", "details"]), users.get(s.done_by_id)) for s in _steps(session, plan)]
+    plan_steps = _steps(session, plan)
+    done_by = {s.done_by_id for s in plan_steps if s.done_by_id}
+    users = dict(session.execute(select(User.id, User.email).where(User.id.in_(done_by))).all()) if done_by else {}
+    steps = [(s, vault.decrypt(s, ["note", "details"]), users.get(s.done_by_id)) for s in plan_steps]
     audit.record(session, actor, "repatriation.read_details", plan,
                  {"persons": len(persons), "fields": ["details", "escort", "note", "report", "travel_document"]},
                  read=True)
@@ -604,7 +607,7 @@ def read_plan(session: Session, actor, plan_id: str) -> PlanView:
     timeline = session.execute(select(AuditRecord.at, AuditRecord.action, AuditRecord.actor_centre, User.email)
                                .outerjoin(User, User.id == AuditRecord.actor_id)
                                .where(AuditRecord.target_type == "repatriation_plan", AuditRecord.target_id == plan.id,
-                                      AuditRecord.action != "repatriation.read")
+                                      AuditRecord.action.in_(tuple(ACTION_LABELS)))
                                .order_by(AuditRecord.seq.desc()).limit(100)).all()
     return PlanView(plan, side, _centre(session, plan.host_centre_id), _centre(session, plan.home_centre_id), persons,
                     steps, shared.get("manifest"), shared.get("handover"), shared.get("reception"),

@@ -166,7 +166,7 @@ def of_case(case_id):
     from ..cases import services as cases
 
     session = get_session()
-    case = cases._case(session, current_user, case_id, services.READ_ROLES)
+    case = cases.reach_case(session, current_user, case_id, services.READ_ROLES)
     return jsonify({"items": [screening_json(s) for s in services.screenings_of_case(session, current_user, case)]})
 
 

@@ -18,7 +18,6 @@ from ..cases import services as cases
 from ..cases.models import Case, EXPLOITATION_TYPES, REFERRAL_SOURCES
 from ..cases.validation import _choice, _text
 from ..centres.models import Centre
-from ..crypto.vault import Vault
 from ..errors import Conflict, NotFound, ValidationError
 from ..util import is_id, utcnow
 from . import clocks
@@ -129,17 +128,13 @@ def _screening(session: Session, actor, screening_id, roles=READ_ROLES) -> tuple
     s = session.get(Screening, screening_id) if is_id(screening_id) else None
     if s is None or s.centre_id != actor.centre_id:
         raise NotFound()
-    case = cases._case(session, actor, s.case_id, roles)  # erased case, other centre: not found
+    case = cases.reach_case(session, actor, s.case_id, roles)  # erased case, other centre: not found
     return s, case
 
 
 def reach(session: Session, actor, screening_id, roles=READ_ROLES) -> Screening:
     """Check that the caller may reach the screening with one of `roles` (nothing is decrypted)."""
     return _screening(session, actor, screening_id, roles)[0]
-
-
-def _vault(session: Session, case: Case) -> Vault:
-    return Vault.open(session, case.data_key_id, target=case)
 
 
 def current_version(session: Session, screening_id: str) -> int:
@@ -211,7 +206,7 @@ def create_screening(session: Session, actor, case_id: str, data: dict) -> Scree
     """Open the identification of a case's person: the pre-screening (who, where, when, source, the
     first account, indicators seen) and, if the person is held, the custody clock; optionally the
     interview's language and interpreter."""
-    case = cases._case(session, actor, case_id, WRITE_ROLES)
+    case = cases.reach_case(session, actor, case_id, WRITE_ROLES)
     centre = _centre(session, case.centre_id)
     now = utcnow()
     s = Screening(centre_id=case.centre_id, case_id=case.id, created_by_id=actor.id)
@@ -228,7 +223,7 @@ def create_screening(session: Session, actor, case_id: str, data: dict) -> Scree
     _custody(session, s, {k: data[k] for k in CUSTODY_FIELDS if k in data}, centre.timezone, now, secret)
     session.add(s)
     session.flush()
-    _vault(session, case).write(s, {k: v for k, v in secret.items() if v not in (None, [], {})})
+    cases.case_vault(session, case).write(s, {k: v for k, v in secret.items() if v not in (None, [], {})})
     session.flush()
     audit.record(session, actor, "screening.create", s, {"case": case.id, "custody": s.custody_started_at is not None})
     return s
@@ -251,7 +246,7 @@ def update_custody(session: Session, actor, screening_id: str, data: dict, versi
     secret: dict = {}
     _custody(session, s, {k: data[k] for k in CUSTODY_FIELDS if k in data}, centre.timezone, utcnow(), secret)
     if secret:
-        _vault(session, case).write(s, secret)
+        cases.case_vault(session, case).write(s, secret)
     _flush(session, s)
     audit.record(session, actor, "screening.custody", s, {"fields": sorted(k for k in CUSTODY_FIELDS if k in data)})
     return s
@@ -302,7 +297,7 @@ def record_interview(session: Session, actor, screening_id: str, data: dict, ver
     s.interview_at, s.interview_ended_at, s.language = start, end, language
     s.interview_consent, s.rights_informed_at, s.rights_language = consent, rights_at, rights_language
     s.exploitation_codes = "," + ",".join(exploitation) + "," if exploitation else ""
-    _vault(session, case).write(s, secret)
+    cases.case_vault(session, case).write(s, secret)
     _flush(session, s)
     audit.record(session, actor, "screening.interview", s, {"indicators": len(values)})
     return s
@@ -314,7 +309,7 @@ def set_indicators(session: Session, actor, screening_id: str, indicators, versi
     people marking different indicators at once lose nothing."""
     s, case = _screening(session, actor, screening_id, WRITE_ROLES)
     values, notes = _indicators(indicators)
-    vault = _vault(session, case)
+    vault = cases.case_vault(session, case)
     if version is not None:
         inputs.check_version(s, version)
     else:
@@ -401,7 +396,7 @@ def decide(session: Session, actor, screening_id: str, data: dict) -> ScreeningD
         names = ", ".join(str(AGENCY[a]) for a in missing)
         raise ValidationError(_l("The decision needs these MDT members: %(agencies)s.", agencies=names),
                               field="members", details={"missing": missing})
-    vault = _vault(session, case)
+    vault = cases.case_vault(session, case)
     if outcome == "victim":
         current = vault.decrypt(s, ["acts", "means"])
         el = elements(case, s, current)
@@ -477,7 +472,7 @@ class ScreeningView:
 
 def read_screening(session: Session, actor, screening_id: str, *, action: str = "screening.read") -> ScreeningView:
     s, case = _screening(session, actor, screening_id)
-    vault = _vault(session, case)
+    vault = cases.case_vault(session, case)
     fields = visible_fields(actor)
     values = vault.read(s, fields, actor=actor, action=action, details={"case": case.id})
     decisions = session.execute(select(ScreeningDecision).where(ScreeningDecision.screening_id == s.id)
@@ -486,7 +481,8 @@ def read_screening(session: Session, actor, screening_id: str, *, action: str = 
     if dvals:  # the decisions were read too: put them on the record of this read
         audit.record(session, actor, "screening.read_decisions", s,
                      {"decisions": [d.id for d in decisions], "fields": sorted(ScreeningDecision.__encrypted__)}, read=True)
-    el = elements(case, s, vault.decrypt(s, ["acts", "means"]))
+    # acts and means are in the "facts" group every reader sees: no second decryption
+    el = elements(case, s, values)
     return ScreeningView(s, case, values, dvals, el, required_agencies(session, s.centre_id))
 
 

@@ -104,7 +104,7 @@ def new():
 
 @bp.route("/for-case/<case_id>", methods=["GET", "POST"])
 def new_for_case(case_id):
-    case = cases._case(get_session(), current_user, case_id, services.WRITE_ROLES)
+    case = cases.reach_case(get_session(), current_user, case_id, services.WRITE_ROLES)
     return _prescreen(case)
 
 

@@ -136,3 +136,18 @@ def test_pages_merge_items_and_translate_minutes(signed_in, api):
     assert r.status_code == 302
     minutes = cr.get(f"/api/v1/meetings/{mid}").json["minutes"]
     assert minutes["items"][a]["translations"]["my"]["resolution"] == "လစဉ် ပူးတွဲ ကင်းလှည့်မည်။"
+
+
+def test_matters_arising_in_the_agenda_document_show_dates_in_each_readers_calendar(api, tmp_path):
+    cr, tl = api("secretariat", "CR"), api("secretariat", "TL")
+    m1 = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00",
+                                           "venue": "Chiang Rai"}).json["id"]
+    cr.post(f"/api/v1/meetings/{m1}/close-agenda")
+    cr.post(f"/api/v1/meetings/{m1}/actions", json={"title": "Patrol schedule", "owner_centre": "TL", "due": "2027-01-15"})
+    m2 = tl.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2027-03-10T09:00:00+06:30",
+                                           "venue": "Tachileik"}).json["id"]
+    path = tmp_path / "agenda.pdf"
+    path.write_bytes(tl.get(f"/api/v1/meetings/{m2}/agenda.pdf").data)
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    text = text.replace("\u200b", "")
+    assert "2570" in text and "2027-01-15" not in text  # 15 Jan 2027 is B.E. 2570 for the Thai line
