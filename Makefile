@@ -1,7 +1,9 @@
 # border_referral: `make run` installs, migrates, loads the demo data and serves; `make test` tests.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+# .ci/run points VENV at a fresh folder so that CI never reuses an environment.
+VENV ?= .venv
+LOCK := requirements.lock
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
@@ -9,7 +11,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: system-deps run install test test-sqlite test-postgres translations compile-translations fonts browser bench clean
+.PHONY: system-deps run install lock check-lock test-newest test test-sqlite test-postgres translations compile-translations fonts browser bench clean
 
 run: install
 	$(FLASK) init-db
@@ -26,11 +28,36 @@ system-deps:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS); }
 
-$(STAMP): setup.cfg pyproject.toml
+# Every install takes the exact versions and hashes of $(LOCK), the whole dependency tree (build
+# tools included), so a fresh machine gets what CI tested. The build tools go in first so that
+# PyICU, the one package built from source, is built with the locked setuptools, not the newest.
+$(STAMP): setup.cfg pyproject.toml $(LOCK)
 	@$(MAKE) --no-print-directory system-deps
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@awk '/^(setuptools|wheel|packaging)==/{p=1} /^[a-z]/ && !/^(setuptools|wheel|packaging)==/{p=0} p' $(LOCK) > $(VENV)/build-tools.lock
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r $(VENV)/build-tools.lock
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes --no-build-isolation -r $(LOCK)
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Regenerate the lock from setup.cfg (lower bounds) and pyproject.toml (build tools): run it on
+# purpose when a dependency is added or to take new releases, then `make test`, and commit both.
+LOCK_VENV := build/lock-venv
+lock:
+	@[ -x $(LOCK_VENV)/bin/pip-compile ] || { $(PYTHON) -m venv $(LOCK_VENV) && \
+	  $(LOCK_VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip pip-tools; }
+	$(LOCK_VENV)/bin/pip-compile -q --upgrade --generate-hashes --allow-unsafe --all-build-deps \
+	  --extra test --strip-extras --no-emit-index-url --no-emit-find-links -o $(LOCK) setup.cfg
+	@echo "lock: $(LOCK) written; now run make test and commit setup.cfg and $(LOCK) together"
+
+# The suite against the newest release of every dependency (not the lock), in a throwaway
+# environment: what `make lock` would bring. Run it before updating the lock.
+test-newest: system-deps browser fonts
+	rm -rf build/newest-venv && $(PYTHON) -m venv build/newest-venv
+	build/newest-venv/bin/pip install -q --disable-pip-version-check --upgrade pip
+	build/newest-venv/bin/pip install -q --disable-pip-version-check --upgrade -e '.[test]'
+	build/newest-venv/bin/pybabel compile -q -d translations
+	BR_TEST_DATABASE=sqlite BR_SKIP_LOCK_CHECK=1 build/newest-venv/bin/pytest -q -p no:cacheprovider
 
 fonts:
 	@./tools/fonts.sh

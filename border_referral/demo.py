@@ -1,4 +1,4 @@
-"""The demo set of CONTRACT.md: three countries, six centres, four crossings, four partnerships
+"""The demo set (README, "Demo accounts"): three countries, six centres, four crossings, four partnerships
 and a handful of accounts per centre. Loading it twice changes nothing."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Default configuration. Every name here can be overridden by an environment variable of the
-same name (see border_referral.config_loader); values are parsed by the type of the default."""
+same name (read by border_referral/settings.py); values are parsed by the type of the default."""
 
 # Where the instance lives (SQLite database, secret key, key ring, uploads). Relative paths are
 # taken from the repository root. Env: BORDER_REFERRAL_INSTANCE.
@@ -9,7 +9,8 @@ BORDER_REFERRAL_KEYRING = ""
 
 # Empty means a SQLite file in the instance folder; a postgresql+psycopg:// URL uses PostgreSQL.
 DATABASE_URL = ""
-# Optional; used for shared rate-limit state when set.
+# Accepted but not read yet: nothing needs Redis today (sign-in throttling is kept in the
+# database). It is meant for shared rate-limit state once the security work needs it.
 REDIS_URL = ""
 SQLITE_BUSY_TIMEOUT_MS = 5000
 

@@ -1,4 +1,4 @@
-"""The cases part of CONTRACT.md: /api/v1/cases, its attachments and notes."""
+"""The cases API (README, "Case files and encryption"): /api/v1/cases, its attachments and notes."""
 from __future__ import annotations
 
 from typing import Any, Optional

@@ -26,7 +26,7 @@ def valid_locale(value) -> str | None:
 
 
 def select_locale() -> str:
-    """Order of CONTRACT.md: the signed-in user's choice, else ?lang= / the switcher (kept in the
+    """Order promised in the README ("Languages"): the signed-in user's choice, else ?lang= / the switcher (kept in the
     session), else Accept-Language, else the default."""
     from flask_login import current_user
 
@@ -87,9 +87,35 @@ def _buddhist(pattern: str, year: int, locale: str) -> str:
     return "".join(out)
 
 
-def _pattern(kind: str, fmt: str, locale: str):
-    getter = {"date": babel_dates.get_date_format, "time": babel_dates.get_time_format}[kind]
-    return getter(fmt, locale=locale).pattern
+# The date and time patterns people read are decided here, not by the CLDR data of whatever Babel
+# release is installed: Babel 2.19 (CLDR 47) changed the Thai short time from "13:05" to
+# "13:05 น.", and a library upgrade must not change what a centre prints on its documents.
+# Month and day names still come from CLDR. Our choices (README, "Dates, times and numbers"):
+# - Thai: day month year in the Buddhist Era ("24 ก.ย. 2562"); times on the 24-hour clock followed
+#   by "น." (นาฬิกา), as Thai official letters and minutes write them ("13:05 น.").
+# - Burmese: year month day as CLDR has it ("2026 မတ် 5"), 24-hour times without a suffix.
+# - Lao: day month year, 24-hour times. English: CLDR's "en" ("Mar 5, 2026", "1:05 PM").
+PATTERNS = {
+    "date": {
+        "th": {"short": "d/M/yy", "medium": "d MMM y", "long": "d MMMM G y", "full": "EEEEที่ d MMMM G y"},
+        "my": {"short": "d/M/yy", "medium": "y MMM d", "long": "y MMMM d", "full": "y MMMM d၊ EEEE"},
+        "lo": {"short": "d/M/y", "medium": "d MMM y", "long": "d MMMM y", "full": "EEEE, d MMMM y"},
+        "en": {"short": "M/d/yy", "medium": "MMM d, y", "long": "MMMM d, y", "full": "EEEE, MMMM d, y"},
+    },
+    "time": {
+        "th": {"short": "HH:mm 'น.'", "medium": "HH:mm:ss 'น.'"},
+        "my": {"short": "H:mm", "medium": "H:mm:ss"},
+        "lo": {"short": "H:mm", "medium": "H:mm:ss"},
+        "en": {"short": "h:mm\u202fa", "medium": "h:mm:ss\u202fa"},
+    },
+}
+
+
+def _pattern(kind: str, fmt: str, locale: str) -> str:
+    table = PATTERNS[kind].get(locale) or PATTERNS[kind]["en"]
+    if fmt not in table:
+        raise ValueError(f"no {kind} format named {fmt!r}; the formats are {sorted(table)}")
+    return table[fmt]
 
 
 def format_date(value: date | datetime | None, fmt: str = "medium", locale: str | None = None, tz: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""The meetings part of CONTRACT.md, and the rest of the secretariats' work: agenda items, ordering,
+"""The meetings API (README, "Joint meetings"), and the rest of the secretariats' work: agenda items, ordering,
 participants, minutes and their adoption, action items, the documents."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The referrals part of CONTRACT.md: /api/v1/referrals, the actions, the thread."""
+"""The referrals API (README, "Cross-border referrals"): /api/v1/referrals, the actions, the thread."""
 from __future__ import annotations
 
 from typing import Any, Optional

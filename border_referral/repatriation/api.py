@@ -1,4 +1,4 @@
-"""The repatriation part of CONTRACT.md: plans, steps, manifest, handover, reception, receipt."""
+"""The repatriation API (README, "Repatriation and handover"): plans, steps, manifest, handover, reception, receipt."""
 from __future__ import annotations
 
 from typing import Any, Optional

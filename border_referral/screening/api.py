@@ -1,4 +1,4 @@
-"""The victim-identification part of CONTRACT.md: screenings, indicators, MDT decisions, the clocks."""
+"""The victim-identification API (README, "Victim identification"): screenings, indicators, MDT decisions, the clocks."""
 from __future__ import annotations
 
 from typing import Any, Optional

@@ -1,4 +1,4 @@
-"""The meetings API (CONTRACT.md), pages, and the agenda and minutes documents (PDF and DOCX) in the
+"""The meetings API (README, "API"), pages, and the agenda and minutes documents (PDF and DOCX) in the
 meeting's languages and the standard section order."""
 import io
 import re

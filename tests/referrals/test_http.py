@@ -1,4 +1,4 @@
-"""The referrals API (CONTRACT.md) and pages: what each side's script and screen show, 409/403/404,
+"""The referrals API (README, "API") and pages: what each side's script and screen show, 409/403/404,
 bad input as JSON errors, e-mail notices without personal data, the cron commands."""
 import io
 

@@ -1,4 +1,4 @@
-"""The repatriation API (CONTRACT.md) and pages; the bilingual PDFs rendered and read back."""
+"""The repatriation API (README, "API") and pages; the bilingual PDFs rendered and read back."""
 import re
 import subprocess
 from datetime import datetime, timezone

@@ -498,7 +498,7 @@ def test_fixed_manifest_photo_read_is_not_audited(db, make_case, demo):
 
 
 def test_fixed_follow_up_ids_are_sequential_integers(caller, plan):
-    """CONTRACT.md: identifiers in the API are opaque strings, never sequential integers."""
+    """README, "API": identifiers in the API are opaque strings, never sequential integers."""
     pid, _ids = plan(ready=True)
     base = f"/api/v1/repatriations/{pid}"
     caller("case", "CR").post(f"{base}/handover", json=handover())
