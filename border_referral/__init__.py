@@ -2,9 +2,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
+
+
+# The parts with pages, in the order they build on each other: a part imports the shared modules
+# and the public services of the parts before it, never a later one (tests/test_imports.py).
+# main (home page, health), auth and centres are shared; notifications are told by the features.
+# Each has views.bp; one with an api.py has an API blueprint; one with a cli.py has commands.
+# Adding a feature is adding its package and its name here.
+FEATURES = ("main", "auth", "centres", "notifications", "cases", "screening", "referrals", "repatriation", "meetings")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -39,28 +48,21 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     web.init_app(app)
 
-    from .auth import views as auth_views
-    from .cases import views as cases_views
-    from .centres import views as centres_views
-    from .main import views as main_views
-    from .meetings import views as meetings_views
-    from .referrals import views as referrals_views
-    from .repatriation import views as repatriation_views
-    from .screening import views as screening_views
-
-    app.register_blueprint(main_views.bp)
-    app.register_blueprint(auth_views.bp)
-    app.register_blueprint(centres_views.bp)
-    app.register_blueprint(cases_views.bp)
-    app.register_blueprint(screening_views.bp)
-    app.register_blueprint(referrals_views.bp)
-    app.register_blueprint(referrals_views.notices_bp)
-    app.register_blueprint(repatriation_views.bp)
-    app.register_blueprint(meetings_views.bp)
-    for bp in register_api(app):
+    for feature in FEATURES:
+        views = import_module(f"{__name__}.{feature}.views")
+        app.register_blueprint(views.bp)
+    apis = [import_module(f"{__name__}.{feature}.api").bp for feature in FEATURES if _has(feature, "api")]
+    for bp in register_api(app, apis):
         csrf.exempt(bp)  # the API authenticates by bearer token, never by cookie
     cli.register(app)
+    for feature in FEATURES:
+        if _has(feature, "cli"):
+            import_module(f"{__name__}.{feature}.cli").register(app)
     return app
+
+
+def _has(feature: str, module: str) -> bool:
+    return (Path(__file__).resolve().parent / feature / f"{module}.py").exists()
 
 
 def package_dir() -> Path:

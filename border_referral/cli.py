@@ -24,14 +24,14 @@ def migrate(app: Flask, revision: str = "head") -> None:
     command.upgrade(cfg, revision)
 
 
-def _fail(message) -> None:
+def fail(message) -> None:
+    """End a command with a clear message and a non-zero exit."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
 
 
 def register(app: Flask) -> None:
     register_keys(app)
-    register_referrals(app)
 
     @app.cli.command("init-db")
     def init_db():
@@ -72,26 +72,20 @@ def register(app: Flask) -> None:
                                    roles=role_list, locale=locale, display_name=display_name)
                 click.echo(f"Created user {user.email} ({user.id}).")
         except ServiceError as exc:
-            _fail(exc.message)
+            fail(exc.message)
 
     @users.command("disable")
     @click.argument("email")
     def users_disable(email):
         """Disable a user (ends their sessions; tokens stop working)."""
-        import secrets
+        from .auth.services import disable_user
+        from .errors import NotFound
 
-        from . import audit
-        from .auth.services import user_by_email
-
-        with session_scope() as s:
-            user = user_by_email(s, email)
-            if user is None:
-                _fail(f"no such user: {email}")
-            user.active = False
-            user.session_nonce = secrets.token_hex(16)
-            user.version += 1
-            s.add(user)
-            audit.record(s, None, "user.update", user, {"active": False, "via": "cli"})
+        try:
+            with session_scope() as s:
+                disable_user(s, None, email)
+        except NotFound:
+            fail(f"no such user: {email}")
         click.echo("Disabled.")
 
     tokens = AppGroup("tokens", help="Manage API tokens.")
@@ -108,10 +102,10 @@ def register(app: Flask) -> None:
             with session_scope() as s:
                 user = user_by_email(s, email)
                 if user is None:
-                    _fail(f"no such user: {email}")
+                    fail(f"no such user: {email}")
                 _token, plain = create_token(s, None, user.id, name)
         except ServiceError as exc:
-            _fail(exc.message)
+            fail(exc.message)
         click.echo("API token (store it now; it cannot be shown again):")
         click.echo(plain)
 
@@ -128,7 +122,7 @@ def register(app: Flask) -> None:
         if result.ok:
             click.echo(f"Audit log intact: {result.checked} records.")
         else:
-            _fail(f"audit log broken at record {result.first_broken}: {result.reason} ({result.checked} records intact before it)")
+            fail(f"audit log broken at record {result.first_broken}: {result.reason} ({result.checked} records intact before it)")
 
 
 
@@ -147,34 +141,9 @@ def register_keys(app: Flask) -> None:
             codes = [c.code for c in centres(s)]
         if centre_code:
             if centre_code.upper() not in codes:
-                _fail(f"unknown centre: {centre_code}")
+                fail(f"unknown centre: {centre_code}")
             codes = [centre_code.upper()]
         for code in codes:
             result = rotate(code)
             click.echo(f"{code}: key version {result.version}, {result.rewrapped} data keys rewrapped, "
                        f"retired versions {result.retired or '-'}")
-
-
-def register_referrals(app: Flask) -> None:
-    group = AppGroup("referrals", help="Cross-border referrals (run escalate and purge from cron).")
-    app.cli.add_command(group)
-
-    @group.command("escalate")
-    def referrals_escalate():
-        """Record overdue referrals (once each) and notify both centres."""
-        from .referrals.services import escalate
-
-        with session_scope() as s:
-            done = escalate(s)
-        for r, kind in done:
-            click.echo(f"{r.reference}: overdue ({kind})")
-        click.echo(f"{len(done)} escalation(s) recorded.")
-
-    @group.command("purge")
-    def referrals_purge():
-        """Destroy the shared packages of referrals closed longer ago than the retention period."""
-        from .referrals.services import purge
-
-        with session_scope() as s:
-            count = purge(s)
-        click.echo(f"{count} package(s) destroyed.")

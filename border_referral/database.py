@@ -108,3 +108,22 @@ def session_scope(eng: Engine | None = None):
             _run_on_commit()
     finally:
         session.close()
+
+
+def save_versioned(session: Session, obj) -> None:
+    """The one save-with-version: bump the record's version (and `updated_at`), flush, and turn a
+    concurrent save (the UPDATE ... WHERE version = <read> found no row) into a Conflict (409).
+    Check the version the user's change was based on first, with inputs.check_version."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from .errors import Conflict
+    from .util import utcnow
+
+    obj.version += 1
+    if hasattr(obj, "updated_at"):
+        obj.updated_at = utcnow()
+    session.add(obj)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict() from None

@@ -10,6 +10,7 @@ import border_referral.cases.models  # noqa: F401
 import border_referral.centres.models  # noqa: F401
 import border_referral.crypto.models  # noqa: F401
 import border_referral.meetings.models  # noqa: F401
+import border_referral.notifications.models  # noqa: F401
 import border_referral.referrals.models  # noqa: F401
 import border_referral.repatriation.models  # noqa: F401
 import border_referral.screening.models  # noqa: F401

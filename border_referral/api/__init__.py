@@ -54,21 +54,14 @@ def _authenticate():
     return None
 
 
-def register(app) -> list[Blueprint]:
-    """Build the /api/v1 blueprint of one app (a blueprint is set up once per app) with every
-    feature's API blueprint inside it."""
-    from ..auth.api import bp as auth_api
-    from ..cases.api import bp as cases_api
-    from ..centres.api import bp as centres_api
-    from ..meetings.api import bp as meetings_api
-    from ..referrals.api import bp as referrals_api
-    from ..repatriation.api import bp as repatriation_api
-    from ..screening.api import bp as screening_api
+def register(app, feature_apis: list[Blueprint]) -> list[Blueprint]:
+    """Build the /api/v1 blueprint of one app (a blueprint is set up once per app) with the OpenAPI
+    document and every feature's API blueprint (given by the app factory) inside it."""
     from . import openapi
 
     api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
     api_bp.before_request(_authenticate)
-    children = (openapi.bp, auth_api, centres_api, cases_api, screening_api, referrals_api, repatriation_api, meetings_api)
+    children = (openapi.bp, *feature_apis)
     for child in children:
         api_bp.register_blueprint(child)
     app.register_blueprint(api_bp)

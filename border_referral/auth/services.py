@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from .. import audit
+from .. import audit, inputs
 from ..centres.models import Centre
 from ..errors import Conflict, NotFound, PermissionDenied, ServiceError, Throttled, ValidationError
 from ..i18n import valid_locale
@@ -140,8 +140,9 @@ def _user_in_scope(session: Session, actor: Principal, user_id: str) -> User:
 
 
 def _check_version(obj, version) -> None:
-    if version is not None and int(version) != obj.version:
-        raise Conflict()
+    """A version is optional here (the CLI changes users without one); when given, the one check."""
+    if version is not None:
+        inputs.check_version(obj, version)
 
 
 def list_users(session: Session, actor: Principal) -> list[tuple[User, frozenset]]:
@@ -180,6 +181,24 @@ def update_user(session: Session, actor: Principal, user_id: str, *, roles, acti
         except StaleDataError:
             raise Conflict() from None
         audit.record(session, actor, "user.update", user, changes)
+    return user
+
+
+def disable_user(session: Session, actor: Principal | None, email: str) -> User:
+    """Disable an account from the command line (actor None) or by a service: its sessions end at
+    once and its tokens stop working (both check `active`)."""
+    if actor is not None:
+        require_role(actor, "admin")
+    user = user_by_email(session, email)
+    if user is None or (actor is not None and user.centre_id != actor.centre_id):
+        raise NotFound()
+    if user.active:
+        user.active = False
+        user.session_nonce = secrets.token_hex(16)
+        user.version += 1
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "user.update", user, {"active": False, **({} if actor else {"via": "cli"})})
     return user
 
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import SQLModel
 
 from ..api import documented, json_body
 from ..database import get_session
+from ..files import responses, uploads
 from ..errors import ValidationError
 from . import services
 
@@ -213,7 +214,7 @@ def attach(case_id):
     if upload is None:
         raise ValidationError(_("Choose a file to attach."), field="file")
     att = services.add_attachment(get_session(), current_user, case_id, upload.stream, upload.filename)
-    name = services.attachment_files.safe_name(upload.filename, att.content_type)
+    name = uploads.safe_name(upload.filename, att.content_type)
     return jsonify({"id": att.id, "content_type": att.content_type, "size": att.size, "filename": name}), 201
 
 
@@ -221,17 +222,7 @@ def attach(case_id):
 @documented("Download an attachment (audited)", responses={200: ("The file", None)}, tag="cases")
 def download(case_id, attachment_id):
     att, name, body = services.read_attachment(get_session(), current_user, case_id, attachment_id)
-    return attachment_response(att, name, body)
-
-
-def attachment_response(att, name: str, body: bytes) -> Response:
-    from urllib.parse import quote
-
-    resp = Response(body, mimetype=att.content_type)
-    ascii_name = name.encode("ascii", "ignore").decode() or "attachment"
-    resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return responses.attachment(att, name, body)
 
 
 @bp.post("/cases/<case_id>/notes")

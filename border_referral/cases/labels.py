@@ -85,6 +85,7 @@ ACTIONS = {
     "case.notes_read": _l("Notes read"),
     "case.attachment_add": _l("File attached"),
     "case.attachment_read": _l("File downloaded"),
+    "case.attachments_listed": _l("Names of the attached files read"),
     "case.erase": _l("Case erased"),
     "case.read_for_referral": _l("Case read to send a referral"),
     "case.read_for_referral_form": _l("Case read to prepare a referral"),
@@ -99,3 +100,19 @@ def country_name(code: str, locale: str) -> str:
     from babel import Locale
 
     return Locale.parse(locale).territories.get(code, code)
+
+
+# Nationalities offered first in pickers: the people the border centres meet most.
+FIRST_NATIONALITIES = ("MM", "LA", "TH", "KH", "VN", "CN")
+
+
+def nationality_choices(locale: str) -> list[tuple[str, str]]:
+    """(code, name) for a nationality picker in the reader's language: unknown and stateless, the
+    region's nationalities, then every other country by name."""
+    from .validation import countries
+
+    known = countries()
+    first = [c for c in FIRST_NATIONALITIES if c in known]
+    others = sorted(((country_name(c, locale), c) for c in known if c not in first), key=lambda x: x[0])
+    return ([(c, str(NATIONALITY_SPECIAL[c])) for c in ("unknown", "stateless")]
+            + [(c, country_name(c, locale)) for c in first] + [(c, n) for n, c in others])

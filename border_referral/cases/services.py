@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from .. import audit
+from .. import audit, events, inputs
 from ..auth.models import User
 from ..auth.permissions import require_role
 from ..centres.models import Centre
@@ -23,10 +23,10 @@ from ..crypto.rotation import rotate
 from ..database import on_commit
 from ..crypto.models import DataKey
 from ..crypto.vault import Vault
+from ..files import uploads
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..i18n import thai_fiscal_year
 from ..util import is_id, next_in_sequence, utcnow
-from . import attachments as attachment_files
 from .models import (ERASE_REASONS, FACTS, HEALTH, IDENTITY, SEXUAL, Attachment, Case, CaseCounter, CaseIndex,
                      CaseNote)
 from .validation import clean, is_child
@@ -147,12 +147,7 @@ def read_case(session: Session, actor, case_id: str, *, action: str = "case.read
 
 def update_case(session: Session, actor, case_id: str, data: dict, version) -> Case:
     case = reach_case(session, actor, case_id, WRITE_ROLES)
-    try:
-        seen = int(version)
-    except (TypeError, ValueError):
-        raise ValidationError(_l("The version of the record is missing."), field="version") from None
-    if seen != case.version:
-        raise Conflict()
+    inputs.check_version(case, version)
     today = _local_today(session, case.centre_id)
     clear, secret = clean(data, partial=True, today=today)
     if "assigned_to" in clear:
@@ -163,7 +158,8 @@ def update_case(session: Session, actor, case_id: str, data: dict, version) -> C
     vault = case_vault(session, case)
     _apply_clear(case, clear)
     vault.write(case, secret)
-    current = vault.decrypt(case, IDENTITY_FIELDS + ["found_date"])
+    # Only to recompute the derived fields (child, month found, search index): nothing is shown.
+    current = vault.decrypt_unaudited(case, IDENTITY_FIELDS + ["found_date"])
     case.is_child = is_child(current.get("date_of_birth"), current.get("age_estimate"), today)
     case.found_month = current["found_date"][:7] if current.get("found_date") else None
     case.updated_at = utcnow()
@@ -202,7 +198,8 @@ def _rows(session: Session, actor, cases: list[Case], action: str) -> list[CaseR
     """Names for a list, if the caller may see them: one audit record for the page."""
     if IDENTITY not in visible_groups(actor) or not cases:
         return [CaseRow(c, None) for c in cases]
-    rows = [CaseRow(c, case_vault(session, c).decrypt(c, ["full_name"])["full_name"]) for c in cases]
+    # Each case has a key of its own, so read_many does not apply: the page's read is recorded once, below.
+    rows = [CaseRow(c, case_vault(session, c).decrypt_unaudited(c, ["full_name"])["full_name"]) for c in cases]
     audit.record(session, actor, action, ("case_file", None), {"cases": [c.id for c in cases]}, read=True)
     return rows
 
@@ -289,10 +286,9 @@ def read_notes(session: Session, actor, case: Case) -> list[tuple[CaseNote, str]
     notes = session.execute(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)).scalars().all()
     if not notes:
         return []
-    vault = case_vault(session, case)
-    out = [(n, vault.decrypt(n, ["body"])["body"]) for n in notes]
-    audit.record(session, actor, "case.notes_read", case, {"notes": len(out)}, read=True)
-    return out
+    bodies = case_vault(session, case).read_many(notes, ["body"], actor=actor, action="case.notes_read", target=case,
+                                                 details={"notes": len(notes)})
+    return [(n, b["body"]) for n, b in zip(notes, bodies)]
 
 
 def add_attachment(session: Session, actor, case_id: str, stream, filename: str | None) -> Attachment:
@@ -302,14 +298,14 @@ def add_attachment(session: Session, actor, case_id: str, stream, filename: str 
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise attachment_files.TooLarge()
-    content_type, clean_bytes = attachment_files.sanitise(data)
+        raise uploads.TooLarge()
+    content_type, clean_bytes = uploads.sanitise(data)
     att = Attachment(case_id=case.id, uploaded_by_id=actor.id, content_type=content_type, size=len(clean_bytes))
     vault = case_vault(session, case)
     import io
 
     att.file_id, _size = vault.write_file(att.id, io.BytesIO(clean_bytes))
-    name = attachment_files.safe_name(filename, content_type)
+    name = uploads.safe_name(filename, content_type)
     vault.write(att, {"filename": name})
     session.add(att)
     session.flush()
@@ -321,8 +317,11 @@ def list_attachments(session: Session, actor, case: Case) -> list[tuple[Attachme
     if IDENTITY not in visible_groups(actor):
         return []
     atts = session.execute(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.created_at)).scalars().all()
-    vault = case_vault(session, case) if atts else None
-    return [(a, vault.decrypt(a, ["filename"])["filename"]) for a in atts]
+    if not atts:
+        return []
+    names = case_vault(session, case).read_many(atts, ["filename"], actor=actor, action="case.attachments_listed",
+                                                target=case)
+    return [(a, n["filename"]) for a, n in zip(atts, names)]
 
 
 def read_attachment(session: Session, actor, case_id: str, attachment_id: str) -> tuple[Attachment, str, bytes]:
@@ -334,8 +333,8 @@ def read_attachment(session: Session, actor, case_id: str, attachment_id: str) -
         raise NotFound()
     vault = case_vault(session, case)
     body = vault.read_file(att.id, att.file_id)
-    name = vault.decrypt(att, ["filename"])["filename"]
-    audit.record(session, actor, "case.attachment_read", case, {"attachment": att.id}, read=True)
+    name = vault.read(att, ["filename"], actor=actor, action="case.attachment_read", target=case,
+                      details={"attachment": att.id})["filename"]
     return att, name, body
 
 
@@ -369,21 +368,15 @@ def erase_case(session: Session, actor, case_id: str, reason: str) -> Case:
         raise ValidationError(_l("Choose the reason for the erasure."), field="reason")
     for att in session.execute(select(Attachment).where(Attachment.case_id == case.id)).scalars():
         if att.file_id:
-            attachment_files.schedule_delete(att.file_id)
+            uploads.schedule_delete(att.file_id)
         att.file_id = None
         att.filename = None
     for note in session.execute(select(CaseNote).where(CaseNote.case_id == case.id)).scalars():
         note.body = None
     session.execute(delete(CaseIndex).where(CaseIndex.case_id == case.id))
-    from ..screening.services import erase_for_case as erase_screenings
-
-    erase_screenings(session, case)
-    from ..referrals.services import erase_for_case as erase_referrals
-
-    erase_referrals(session, case)
-    from ..repatriation.services import erase_for_case as erase_repatriations
-
-    erase_repatriations(session, case)
+    # Later features (screenings, referral packages, repatriation plans) shred what they hold about
+    # the person, in this same unit of work.
+    events.case_erased.send(case, session=session)
     for field in Case.__encrypted__:
         setattr(case, field, None)
     destroy(session.get(DataKey, case.data_key_id))

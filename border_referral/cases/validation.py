@@ -7,6 +7,7 @@ from datetime import date
 from babel import Locale
 from flask_babel import lazy_gettext as _l
 
+from .. import inputs
 from ..errors import ValidationError
 from ..i18n.names import to_unicode
 from .models import EXPLOITATION_TYPES, ID_TYPES, REFERRAL_SOURCES, SEXES, STATUSES
@@ -23,62 +24,8 @@ def countries() -> set[str]:
     return _COUNTRIES
 
 
-_CONTROL = {c for c in range(32) if c not in (9, 10, 13)} | {127}
-
-
-def _plain(value: str, field: str) -> None:
-    """Text that can be stored and shown: valid Unicode (no lone surrogates), no control characters
-    other than tab and line breaks (NUL in particular, which PostgreSQL refuses)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError(_l("The text contains characters that cannot be stored."), field=field) from None
-    if any(ord(ch) in _CONTROL or 0xFFFE <= ord(ch) <= 0xFFFF or 0xFDD0 <= ord(ch) <= 0xFDEF for ch in value):
-        raise ValidationError(_l("The text contains characters that cannot be stored."), field=field)
-
-
-def _text(data, field, *, required=False, limit=MAX_TEXT):
-    value = data.get(field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ValidationError(_l("This field is required."), field=field)
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(_l("Enter text."), field=field)
-    _plain(value, field)
-    value = to_unicode(value.strip())
-    if len(value) > limit:
-        raise ValidationError(_l("Too long: at most %(n)s characters.", n=limit), field=field)
-    return value
-
-
-def _choice(data, field, choices, *, required=False):
-    value = data.get(field)
-    if value in (None, ""):
-        if required:
-            raise ValidationError(_l("This field is required."), field=field)
-        return None
-    if value not in choices:
-        raise ValidationError(_l("Choose one of the listed values."), field=field)
-    return value
-
-
-def _text_list(data, field, *, limit=MAX_TEXT, most=20):
-    value = data.get(field)
-    if value in (None, ""):
-        return []
-    if isinstance(value, str):
-        value = [v for v in value.splitlines()]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError(_l("Enter a list of texts."), field=field)
-    for v in value:
-        _plain(v, field)
-    value = [to_unicode(v.strip()) for v in value if v.strip()]
-    if len(value) > most:
-        raise ValidationError(_l("Too many entries: at most %(n)s.", n=most), field=field)
-    if any(len(v) > limit for v in value):
-        raise ValidationError(_l("Too long: at most %(n)s characters.", n=limit), field=field)
-    return value
+# The text checks every feature shares live in inputs; the names below are kept for this module.
+_plain, _text, _choice, _text_list = inputs.plain, inputs.text, inputs.choice, inputs.text_list
 
 
 def _date(data, field, *, today: date):

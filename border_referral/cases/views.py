@@ -8,29 +8,20 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..database import get_session
+from ..files import responses
 from ..errors import Conflict, ServiceError
 from ..i18n import current_locale
+from ..sections import case_page
 from ..web import show_service_error
 from . import labels, services
-from .api import attachment_response
 from .forms import AttachmentForm, CaseForm, EraseForm, NoteForm, SearchForm
 from .models import EXPLOITATION_TYPES, STATUSES
-from .validation import countries
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/cases")
 
 
-def _nationality_choices() -> list:
-    loc = current_locale()
-    named = sorted(((labels.country_name(c, loc), c) for c in countries()), key=lambda x: x[0])
-    first = [c for c in ("MM", "LA", "TH", "KH", "VN", "CN") if c in countries()]
-    special = [SelectChoice(c, str(labels.NATIONALITY_SPECIAL[c])) for c in ("unknown", "stateless")]
-    return (special + [SelectChoice(c, labels.country_name(c, loc)) for c in first]
-            + [SelectChoice(c, n) for n, c in named if c not in first])
-
-
 def _prepare(form: CaseForm) -> CaseForm:
-    form.nationality.choices = _nationality_choices()
+    form.nationality.choices = labels.nationality_choices(current_locale())
     session = get_session()
     form.assigned_to.choices = [SelectChoice("", "—")] + [
         SelectChoice(u.id, u.display_name or u.email) for u in services.assignable_users(session, current_user)]
@@ -97,20 +88,9 @@ def _field_on(form, exc):
 def view(case_id):
     session = get_session()
     case, values = services.read_case(session, current_user, case_id)
-    from ..referrals import labels as referral_labels
-    from ..referrals import services as referral_services
-    from ..repatriation import labels as repatriation_labels
-    from ..repatriation import services as repatriation_services
-    from ..screening import clocks
-    from ..screening import labels as screening_labels
-    from ..screening import services as screening
-
     return render_template(
         "cases/view.html", case=case, values=values, notes=services.read_notes(session, current_user, case),
-        screenings=screening.screenings_of_case(session, current_user, case), clocks=clocks,
-        screening_labels=screening_labels, referrals=referral_services.of_case(session, current_user, case),
-        referral_labels=referral_labels, plans=repatriation_services.plans_of_case(session, current_user, case),
-        repatriation_labels=repatriation_labels,
+        sections=case_page.gather(session, current_user, case),
         attachments=services.list_attachments(session, current_user, case),
         timeline=services.timeline(session, current_user, case), note_form=NoteForm(),
         attachment_form=AttachmentForm(), **_common())
@@ -205,7 +185,7 @@ def add_attachment(case_id):
 @bp.get("/<case_id>/attachments/<attachment_id>")
 def download(case_id, attachment_id):
     att, name, body = services.read_attachment(get_session(), current_user, case_id, attachment_id)
-    return attachment_response(att, name, body)
+    return responses.attachment(att, name, body)
 
 
 @bp.route("/<case_id>/erase", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from .. import audit
+from .. import audit, inputs
 from ..auth.permissions import require_role
 from ..errors import Conflict, NotFound, ValidationError
 from .models import LANGS, Centre, CentreCrossing, Country, CrossingPoint, Partnership, PartnershipMember
@@ -119,8 +119,7 @@ def _start(session: Session, actor, model, code: str | None, data: dict, version
         obj = model(code=new_code, **names)
     else:
         obj = by_code(session, model, code)
-        if version is None or int(version) != obj.version:
-            raise Conflict()
+        inputs.check_version(obj, version)
         for key, value in names.items():
             setattr(obj, key, value)
         obj.version += 1

@@ -1,8 +1,14 @@
 """The one place where personal data is encrypted and decrypted.
 
 A Vault is opened on a record's data key. `write` seals values into the record's encrypted
-columns; `read` opens them and writes the audit record of the read (actor, action, target and the
-names of the fields, never their content). Services open a vault only after their permission check.
+columns; `read` (one record) and `read_many` (a list: notes, messages, file names) open them and
+write the audit record of the read (actor, action, target and the names of the fields, never their
+content). Services open a vault only after their permission check.
+
+`decrypt_unaudited` is the exception, named so that it stands out in review: only for values that
+are never shown to anyone (recomputing derived fields after an update, copying shared fields into a
+referral package whose sending is itself audited), or for a list spread over many vaults whose
+caller records the one audit record of the page itself.
 """
 from __future__ import annotations
 
@@ -63,7 +69,8 @@ class Vault:
             raw = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
             setattr(obj, field, Sealed(envelope.seal(self._dek, raw, self._aad(obj, field))))
 
-    def decrypt(self, obj, fields: Iterable[str]) -> dict[str, Any]:
+    def decrypt_unaudited(self, obj, fields: Iterable[str]) -> dict[str, Any]:
+        """Decrypt without an audit record: see the module's docstring for the few callers allowed."""
         out = {}
         for field in fields:
             sealed = getattr(obj, field)
@@ -81,10 +88,21 @@ class Vault:
              details: dict | None = None) -> dict[str, Any]:
         """Decrypt for an authorised caller and put the read on the record."""
         fields = list(fields)
-        values = self.decrypt(obj, fields)
+        values = self.decrypt_unaudited(obj, fields)
         shown = sorted(f for f, v in values.items() if v not in (None, "", [], {}))
         audit.record(self.session, actor, action, target if target is not None else obj,
                      {"fields": shown, **(details or {})}, read=True)
+        return values
+
+    def read_many(self, objs: Iterable, fields: Iterable[str], *, actor, action: str, target: Any,
+                  details: dict | None = None) -> list[dict[str, Any]]:
+        """Decrypt the same fields of several records under this key (a thread, a list of notes) and
+        put the read on record once, on `target`. Nothing is recorded for an empty list."""
+        objs, fields = list(objs), list(fields)
+        values = [self.decrypt_unaudited(obj, fields) for obj in objs]
+        if objs:
+            audit.record(self.session, actor, action, target, {"records": len(objs), "fields": fields,
+                                                                 **(details or {})}, read=True)
         return values
 
     # ------------------------------------------------------------ files

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from ..centres import services as centres
 from ..database import get_session
+from ..sections import home_page
 from ..util import utcnow
 from ..web import public
 
@@ -23,17 +24,8 @@ def home():
         partnerships=[(p, centres.members(session, p.id)) for p in centres.partnerships_of(session, centre.id)],
         crossings=centres.crossings_of(session, centre.id),
         now=utcnow(),
-        clocks=_clocks(session),
+        sections=home_page.gather(session, current_user),
     )
-
-
-def _clocks(session):
-    """The identification clocks at a glance, for those who may see them (counts only)."""
-    from ..screening import services as screening
-
-    if not current_user.has_role(*screening.READ_ROLES):
-        return None
-    return screening.dashboard(session, current_user)
 
 
 @bp.get("/healthz")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import SQLModel
@@ -14,7 +14,6 @@ from ..api import documented, json_body
 from ..centres.models import Centre, Partnership
 from ..database import get_session
 from ..util import iso_utc
-from ..errors import NotFound
 from . import documents, services
 
 bp = Blueprint("meetings_api", __name__)
@@ -240,20 +239,8 @@ def update_action(action_id):
     return jsonify(action_json(services.update_action(get_session(), current_user, action_id, json_body())))
 
 
-def document_response(body: bytes, name: str, kind: str) -> Response:
-    mime = "application/pdf" if kind == "pdf" else \
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    resp = Response(body, mimetype=mime)
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    return resp
-
-
 @bp.get("/meetings/<meeting_id>/<doc>.<kind>")
 @documented("The agenda or the minutes as PDF or DOCX (agenda.pdf, agenda.docx, minutes.pdf, minutes.docx)",
             responses={200: ("The document", None)}, tag="meetings")
 def document(meeting_id, doc, kind):
-    if doc not in ("agenda", "minutes") or kind not in ("pdf", "docx"):
-        raise NotFound()
-    m = services.meeting_for(get_session(), current_user, meeting_id)
-    body = getattr(documents, f"{doc}_{kind}")(m, current_user)
-    return document_response(body, f"{doc}-{m.number}-{m.year}", kind)
+    return documents.send(current_user, meeting_id, doc, kind)

@@ -8,14 +8,17 @@ import json
 import re
 from datetime import date
 
+from flask import Response
 from flask_babel import force_locale, gettext
 
 from .. import pdf
 from ..i18n import format_date
 from ..centres.models import Centre, Partnership
 from ..database import get_session
+from ..files.responses import download
+from ..errors import NotFound
 from . import labels
-from .services import agenda, minutes_of, participants
+from .services import agenda, meeting_for, minutes_of, participants
 
 # Characters XML (and so Word) cannot hold; older stored text might still carry them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -156,3 +159,15 @@ def agenda_docx(meeting, actor) -> bytes:
 
 def minutes_docx(meeting, actor) -> bytes:
     return _docx(meeting, actor, "minutes")
+
+
+MIME = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def send(actor, meeting_id: str, doc: str, kind: str) -> Response:
+    """The agenda or the minutes of a meeting the actor may read, as PDF or DOCX, for download."""
+    if doc not in ("agenda", "minutes") or kind not in MIME:
+        raise NotFound()
+    m = meeting_for(get_session(), actor, meeting_id)
+    make = {"agenda": {"pdf": agenda_pdf, "docx": agenda_docx}, "minutes": {"pdf": minutes_pdf, "docx": minutes_docx}}
+    return download(make[doc][kind](m, actor), MIME[kind], f"{doc}-{m.number}-{m.year}.{kind}")

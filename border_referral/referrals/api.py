@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 from ..api import documented, json_body
 from ..database import get_session
+from ..files import responses
 from ..util import iso_utc
 from ..errors import NotFound, ValidationError
 from . import services
@@ -175,7 +176,5 @@ def attach(referral_id):
 @bp.get("/referrals/<referral_id>/attachments/<attachment_id>")
 @documented("Download a thread attachment (audited)", responses={200: ("The file", None)}, tag="referrals")
 def download(referral_id, attachment_id):
-    from ..cases.api import attachment_response
-
     att, name, body = services.read_attachment(get_session(), current_user, referral_id, attachment_id)
-    return attachment_response(att, name, body)
+    return responses.attachment(att, name, body)

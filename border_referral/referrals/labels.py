@@ -28,8 +28,5 @@ NOTICE = {
     "complete": _l("it was completed"), "withdraw": _l("it was withdrawn"),
     "message": _l("a new message"), "attachment": _l("a new attachment"),
     "overdue_acknowledge": _l("it was not acknowledged in time"), "overdue_respond": _l("it was not answered in time"),
-    "plan_create": _l("a repatriation plan was opened with your centre"), "plan_step": _l("a step was recorded"),
-    "plan_manifest": _l("the manifest was sent"), "plan_handover": _l("the handover was recorded"),
-    "plan_reception": _l("the reception was confirmed"), "plan_follow_up": _l("a follow-up report was submitted"),
 }
 DUPLICATE_FIELD = {"full_name": _l("a name"), "id_documents": _l("an identity document number")}

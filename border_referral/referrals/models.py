@@ -168,18 +168,3 @@ class Escalation(SQLModel, table=True):
     referral_id: str = Field(foreign_key="referral.id", index=True, max_length=36)
     kind: str = Field(max_length=16)          # acknowledge | respond
     at: datetime = Field(default_factory=utcnow)
-
-
-class Notification(SQLModel, table=True):
-    """An in-app notice to a user: the reference and what happened, never personal data."""
-
-    __tablename__ = "notification"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    user_id: str = Field(foreign_key="user_account.id", index=True, max_length=36)
-    referral_id: Optional[str] = Field(default=None, foreign_key="referral.id", max_length=36)
-    # or a repatriation plan (no foreign key: plans are a later feature's table)
-    plan_id: Optional[str] = Field(default=None, max_length=36)
-    kind: str = Field(max_length=32)
-    reference: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow)
-    read_at: Optional[datetime] = None

@@ -16,34 +16,36 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from .. import audit
+from .. import audit, events
 from ..auth.models import User, UserRole
 from ..auth.permissions import require_role
-from ..cases import attachments as attachment_files
 from ..cases import services as cases
 from ..cases.models import Case, CaseIndex
-from ..cases.validation import _text
+from ..inputs import text as _text
 from ..centres.models import Centre
 from ..centres.services import are_partners
 from ..crypto import blind
 from ..crypto.envelope import destroy
 from ..crypto.models import DataKey
 from ..crypto.vault import Vault
-from ..database import on_commit
+from ..database import on_commit, save_versioned
+from ..files import uploads
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..i18n import LANGUAGES
 from ..i18n.names import to_unicode
+from ..notifications.services import notify_centre, register_subject
 from ..util import is_code, is_id, next_in_sequence, utcnow
+from . import labels
 from .models import (CLEAR_CASE_FIELDS, CONSENT_METHODS, OPEN_STATES, PURPOSES, SHAREABLE, STATES,
-                     Escalation, Notification, Referral, ReferralAttachment, ReferralCase, ReferralConsent,
+                     Escalation, Referral, ReferralAttachment, ReferralCase, ReferralConsent,
                      ReferralCounter, ReferralMessage)
 
 READ_ROLES = ("caseworker", "mdt", "viewer")
+register_subject("referral", endpoint="referrals.view", id_arg="referral_id",
+                 title=_l("Referral %(reference)s: %(what)s"), kinds=labels.NOTICE)
 ACT_ROLES = ("caseworker", "mdt")
-NOTIFY_ROLES = ("caseworker", "mdt", "supervisor")
 MAX_MESSAGE = 20000
 
 # action: (the side that may take it, the states it may be taken from, the state it leads to)
@@ -268,14 +270,7 @@ def perform(session: Session, actor, referral_id: str, action: str, data: dict |
     return r
 
 
-def _save(session: Session, r: Referral) -> None:
-    r.version += 1
-    r.updated_at = utcnow()
-    session.add(r)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict() from None
+_save = save_versioned  # the one save-with-version (database.py)
 
 
 def _send(session: Session, actor, r: Referral, now: datetime) -> None:
@@ -352,7 +347,7 @@ def _destroy_package(session: Session, r: Referral) -> None:
     """Shred what crossed: the package key (package, thread, decline reason) and the thread's files."""
     for att in session.execute(select(ReferralAttachment).where(ReferralAttachment.referral_id == r.id)).scalars():
         if att.file_id:
-            attachment_files.schedule_delete(att.file_id)
+            uploads.schedule_delete(att.file_id)
         att.file_id = None
         att.filename = None
     for msg in session.execute(select(ReferralMessage).where(ReferralMessage.referral_id == r.id)).scalars():
@@ -386,18 +381,20 @@ def read_referral(session: Session, actor, referral_id: str) -> ReferralView:
     vault = _package_vault(session, r)
     package, decline_reason, messages, atts = None, None, [], []
     if vault is not None:
-        raw = vault.decrypt(r, ["package", "decline_reason"])
+        raw = vault.decrypt_unaudited(r, ["package", "decline_reason"])  # on record below, with the thread
         # Each reader sees the shared fields their own role may see (a viewer never sees health).
         allowed = set(cases.visible_fields(actor)) | set(CLEAR_CASE_FIELDS)
         package = _visible(raw.get("package"), allowed) if raw.get("package") else None
         decline_reason = raw.get("decline_reason")
-        audit.record(session, actor, "referral.read", r, {"side": side, "fields": sorted(package or {})}, read=True)
         rows = session.execute(select(ReferralMessage, User.email).outerjoin(User, User.id == ReferralMessage.author_id)
                                .where(ReferralMessage.referral_id == r.id).order_by(ReferralMessage.created_at)).all()
-        messages = [(m, vault.decrypt(m, ["body"])["body"], email or "-") for m, email in rows]
+        messages = [(m, vault.decrypt_unaudited(m, ["body"])["body"], email or "-") for m, email in rows]
         for att in session.execute(select(ReferralAttachment).where(ReferralAttachment.referral_id == r.id)
                                    .order_by(ReferralAttachment.created_at)).scalars():
-            atts.append((att, vault.decrypt(att, ["filename"])["filename"]))
+            atts.append((att, vault.decrypt_unaudited(att, ["filename"])["filename"]))
+        # One record for the whole page: the package, the thread and the file names shown.
+        audit.record(session, actor, "referral.read", r, {"side": side, "fields": sorted(package or {}),
+                                                          "messages": len(messages), "attachments": len(atts)}, read=True)
     consent = None
     if side == "sender":
         case = session.get(Case, r.case_id)
@@ -465,6 +462,11 @@ def box(session: Session, actor, which: str, *, state=None, purpose=None, overdu
             for r in refs]
 
 
+def may_refer(actor, case: Case) -> bool:
+    """Whether the caller may refer this case to a partner centre (for the case page)."""
+    return case.centre_id == actor.centre_id and case.erased_at is None and actor.has_role(*ACT_ROLES)
+
+
 def of_case(session: Session, actor, case: Case) -> list[Referral]:
     """The referrals sent about one of the caller's cases (for the case page)."""
     if case.centre_id != actor.centre_id or not actor.has_role(*READ_ROLES):
@@ -475,9 +477,9 @@ def of_case(session: Session, actor, case: Case) -> list[Referral]:
 
 
 def counts(session: Session, actor, now: datetime | None = None) -> dict[str, int]:
-    """For the navigation: referrals waiting for the caller's centre, overdue ones (both boxes), unread notices."""
+    """For the navigation: referrals waiting for the caller's centre, overdue ones (both boxes)."""
     if not actor.has_role(*READ_ROLES):
-        return {"waiting": 0, "overdue": 0, "unread": 0}
+        return {"waiting": 0, "overdue": 0}
     now = now or utcnow()
     mine = or_(Referral.to_centre_id == actor.centre_id, Referral.from_centre_id == actor.centre_id)
     waiting = session.execute(select(func.count()).select_from(Referral).where(
@@ -485,9 +487,7 @@ def counts(session: Session, actor, now: datetime | None = None) -> dict[str, in
     overdue = session.execute(select(func.count()).select_from(Referral).where(
         mine, Referral.state.in_(OPEN_STATES),
         or_((Referral.state == "sent") & (Referral.ack_due_at < now), Referral.response_due_at < now))).scalar_one()
-    unread = session.execute(select(func.count()).select_from(Notification).where(
-        Notification.user_id == actor.id, Notification.read_at.is_(None))).scalar_one()
-    return {"waiting": waiting, "overdue": overdue, "unread": unread}
+    return {"waiting": waiting, "overdue": overdue}
 
 
 # ---------------------------------------------------------------- the thread
@@ -524,13 +524,13 @@ def add_attachment(session: Session, actor, referral_id: str, stream, filename: 
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise attachment_files.TooLarge()
-    content_type, clean = attachment_files.sanitise(data)
+        raise uploads.TooLarge()
+    content_type, clean = uploads.sanitise(data)
     att = ReferralAttachment(referral_id=r.id, centre_id=actor.centre_id, uploaded_by_id=actor.id,
                              content_type=content_type, size=len(clean))
     vault = _package_vault(session, r)
     att.file_id, _n = vault.write_file(att.id, io.BytesIO(clean))
-    vault.write(att, {"filename": attachment_files.safe_name(filename, content_type)})
+    vault.write(att, {"filename": uploads.safe_name(filename, content_type)})
     session.add(att)
     _save(session, r)
     audit.record(session, actor, "referral.attachment_add", r, {"attachment": att.id, "type": content_type})
@@ -546,8 +546,8 @@ def read_attachment(session: Session, actor, referral_id: str, attachment_id: st
     if att is None or att.referral_id != r.id or vault is None or att.file_id is None:
         raise NotFound()
     body = vault.read_file(att.id, att.file_id)
-    name = vault.decrypt(att, ["filename"])["filename"]
-    audit.record(session, actor, "referral.attachment_read", r, {"attachment": att.id}, read=True)
+    name = vault.read(att, ["filename"], actor=actor, action="referral.attachment_read", target=r,
+                      details={"attachment": att.id})["filename"]
     return att, name, body
 
 
@@ -555,37 +555,7 @@ def read_attachment(session: Session, actor, referral_id: str, attachment_id: st
 
 def notify(session: Session, centre_id: int, r: Referral, kind: str) -> int:
     """A notice about a referral to the people of a centre who act on it."""
-    return notify_centre(session, centre_id, kind=kind, reference=r.reference, referral_id=r.id)
-
-
-def notify_centre(session: Session, centre_id: int, *, kind: str, reference: str, referral_id: str | None = None,
-                  plan_id: str | None = None) -> int:
-    """A notice to every active case worker, MDT member and supervisor of a centre (and an e-mail
-    when SMTP is configured): the reference and what happened, nothing personal."""
-    users = session.execute(select(User).join(UserRole, UserRole.user_id == User.id).where(
-        User.centre_id == centre_id, User.active.is_(True), UserRole.role.in_(NOTIFY_ROLES)).distinct()).scalars().all()
-    for user in users:
-        session.add(Notification(user_id=user.id, referral_id=referral_id, plan_id=plan_id, kind=kind,
-                                 reference=reference))
-    if users and current_app.config.get("MAIL_SERVER"):
-        from . import mail
-
-        recipients = [(u.email, u.locale) for u in users]
-        path = f"/referrals/{referral_id}" if referral_id else f"/repatriation/{plan_id}"
-        on_commit(lambda: mail.send_notices(recipients, reference, path, kind))
-    return len(users)
-
-
-def notifications(session: Session, actor, *, mark_read: bool = False) -> list[Notification]:
-    rows = session.execute(select(Notification).where(Notification.user_id == actor.id)
-                           .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)).scalars().all()
-    if mark_read:
-        now = utcnow()
-        for n in rows:
-            if n.read_at is None:
-                n.read_at = now
-        session.flush()
-    return rows
+    return notify_centre(session, centre_id, subject="referral", subject_id=r.id, kind=kind, reference=r.reference)
 
 
 def escalate(session: Session, now: datetime | None = None) -> list[tuple[Referral, str]]:
@@ -630,7 +600,8 @@ def partners_for_referral(session: Session, actor) -> list[Centre]:
     return partners_of(session, actor.centre_id)
 
 
-def erase_for_case(session: Session, case: Case) -> None:
+@events.case_erased.connect
+def erase_for_case(case: Case, *, session: Session) -> None:
     """On erasure of a case: what was shared about the person is shredded too (packages, threads,
     consent records), open referrals end as withdrawn, and a partner that had received one is told by
     reference only."""
@@ -638,7 +609,7 @@ def erase_for_case(session: Session, case: Case) -> None:
         r = session.get(Referral, link.referral_id)
         vault = _package_vault(session, r)
         if vault is not None and r.package is not None:  # the person leaves the group's package
-            package = vault.decrypt(r, ["package"])["package"] or {}
+            package = vault.decrypt_unaudited(r, ["package"])["package"] or {}  # erasure: rewritten, not shown
             package["persons"] = [p for p in package.get("persons") or [] if p.get("case_number") != link.case_number]
             vault.write(r, {"package": package})
             session.add(r)
@@ -654,3 +625,19 @@ def erase_for_case(session: Session, case: Case) -> None:
                 notify(session, r.to_centre_id, r, "withdraw")
         r.version += 1
         session.add(r)
+
+
+def own_references(session: Session, centre_id: int, references: list[str], *,
+                   among: set[int] | None = None) -> set[str]:
+    """Which of these referral references are the centre's own: referrals it sent (whatever their
+    state) or received once sent (not a draft, not withdrawn). With `among`, only referrals between
+    those centres (e.g. the members of a partnership). For naming referrals elsewhere by reference."""
+    references = [r for r in references if isinstance(r, str)]
+    if not references:
+        return set()
+    rows = session.execute(select(Referral.reference, Referral.from_centre_id, Referral.to_centre_id, Referral.state)
+                           .where(Referral.reference.in_(references),
+                                  or_(Referral.from_centre_id == centre_id, Referral.to_centre_id == centre_id))).all()
+    return {ref for ref, sender, receiver, state in rows
+            if (among is None or {sender, receiver} <= among)
+            and (sender == centre_id or (receiver == centre_id and state not in ("draft", "withdrawn")))}

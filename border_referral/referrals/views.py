@@ -9,8 +9,10 @@ from wtforms.fields.choices import SelectChoice
 
 from ..auth.permissions import require_role
 from ..cases import labels as case_labels
+from ..sections import case_page, home_page
 from ..cases import services as cases
 from ..database import get_session
+from ..files import responses
 from ..errors import ServiceError, ValidationError
 from ..web import change_or_show, show_service_error
 from . import labels, services
@@ -18,6 +20,23 @@ from .forms import ActionForm, AttachmentForm, MessageForm, ReferralForm
 from .models import MINIMUM, PURPOSES, STATES
 
 bp = Blueprint("referrals", __name__, template_folder="templates", url_prefix="/referrals")
+
+
+def _case_section(session, actor, case) -> dict:
+    return {"referrals": services.of_case(session, actor, case), "labels": labels,
+            "can_refer": services.may_refer(actor, case)}
+
+
+case_page.register("referrals", order=20, template="referrals/_case_section.html", context=_case_section)
+
+
+def _home_section(session, actor) -> dict | None:
+    if not actor.has_role(*services.READ_ROLES):
+        return None
+    return services.counts(session, actor)
+
+
+home_page.register("referrals", order=20, template="referrals/_home_section.html", context=_home_section)
 
 
 def _common():
@@ -145,27 +164,8 @@ def attach(referral_id):
 
 @bp.get("/<referral_id>/attachments/<attachment_id>")
 def download(referral_id, attachment_id):
-    from ..cases.api import attachment_response
-
     att, name, body = services.read_attachment(get_session(), current_user, referral_id, attachment_id)
-    return attachment_response(att, name, body)
-
-
-notices_bp = Blueprint("notices", __name__, template_folder="templates")
-
-
-@notices_bp.get("/notifications")
-def notifications():
-    require_role(current_user, *services.READ_ROLES)
-    rows = services.notifications(get_session(), current_user)
-    return render_template("referrals/notifications.html", rows=rows, **_common())
-
-
-@notices_bp.post("/notifications/read")
-def notifications_read():
-    require_role(current_user, *services.READ_ROLES)
-    services.notifications(get_session(), current_user, mark_read=True)
-    return redirect(url_for("notices.notifications"))
+    return responses.attachment(att, name, body)
 
 
 @bp.app_context_processor

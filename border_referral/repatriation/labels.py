@@ -32,3 +32,8 @@ ACTIONS = {
     "repatriation.manifest_withdrawn": _l("Manifest withdrawn"),
     "repatriation.person_erased": _l("A person's case was erased"),
 }
+NOTICE = {
+    "plan_create": _l("a repatriation plan was opened with your centre"), "plan_step": _l("a step was recorded"),
+    "plan_manifest": _l("the manifest was sent"), "plan_handover": _l("the handover was recorded"),
+    "plan_reception": _l("the reception was confirmed"), "plan_follow_up": _l("a follow-up report was submitted"),
+}

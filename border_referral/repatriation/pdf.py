@@ -42,11 +42,9 @@ def _render(template: str, view) -> bytes:
 
 def response(body: bytes, name: str):
     """A PDF download (the name carries the plan reference only, never a person's name)."""
-    from flask import Response
+    from ..files.responses import download
 
-    resp = Response(body, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return resp
+    return download(body, "application/pdf", name)
 
 
 def receipt(view) -> bytes:

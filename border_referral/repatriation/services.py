@@ -12,20 +12,22 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from .. import audit, inputs
+from .. import audit, events, inputs
 from .labels import ACTIONS as ACTION_LABELS
+from .labels import NOTICE as NOTICE_LABELS
 from ..auth.models import User
 from ..auth.permissions import require_role
 from ..cases import services as cases
 from ..cases.models import Attachment, Case
-from ..cases.validation import _choice, _text, _text_list
+from ..inputs import choice as _choice, text as _text, text_list as _text_list
 from ..centres.models import Centre
 from ..centres.services import are_partners, crossings_of
 from ..crypto.vault import Vault
+from ..database import save_versioned
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..notifications.services import notify_centre, register_subject
 from ..util import is_code, is_id, next_in_sequence, utcnow
 from .models import (ACTIVE_STATES, ASSESSMENTS, CLEARANCES, COUNTRY_LANGUAGE, OFFICIAL_SIDES, STEP_KEYS, STEP_SIDE,
                      STOPPING_STEPS, TRAVEL_DOCUMENTS, FollowUp, Plan, PlanCounter, PlanPerson, PlanStep)
@@ -34,6 +36,9 @@ READ_ROLES = ("caseworker", "mdt", "viewer")
 WRITE_ROLES = ("caseworker", "mdt")
 MAX_PERSONS = 60
 MAX_TEXT = 20000
+
+register_subject("repatriation_plan", endpoint="repatriation.view", id_arg="plan_id",
+                 title=_l("Repatriation %(reference)s: %(what)s"), kinds=NOTICE_LABELS)
 
 
 class StateConflict(Conflict):
@@ -65,15 +70,7 @@ def _moment(data: dict, key: str, tz: str, *, required: bool = False) -> datetim
     return inputs.moment(data, key, tz, required=required)
 
 
-def _save(session: Session, obj) -> None:
-    obj.version += 1
-    if hasattr(obj, "updated_at"):
-        obj.updated_at = utcnow()
-    session.add(obj)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict() from None
+_save = save_versioned  # the one save-with-version (database.py)
 
 
 def _get(session: Session, actor, plan_id) -> tuple[Plan, str]:
@@ -116,9 +113,8 @@ def _reference(session: Session, host: Centre, home: Centre) -> str:
 
 
 def _tell(session: Session, plan: Plan, centre_id: int, kind: str) -> None:
-    from ..referrals.services import notify_centre
-
-    notify_centre(session, centre_id, kind=kind, reference=plan.reference, plan_id=plan.id)
+    notify_centre(session, centre_id, subject="repatriation_plan", subject_id=plan.id, kind=kind,
+                  reference=plan.reference)
 
 
 def _other_side(plan: Plan, side: str) -> int:
@@ -341,7 +337,7 @@ def send_manifest(session: Session, actor, plan_id: str) -> Plan:
         values = cases.case_vault(session, case).read(
             case, ["full_name", "latin_name", "date_of_birth", "age_estimate"], actor=actor,
             action="case.read_for_manifest", details={"plan": plan.id})
-        extra = vault.decrypt(p, ["travel_document", "escort"])
+        extra = vault.decrypt_unaudited(p, ["travel_document", "escort"])  # sealed into the manifest (sending is audited)
         rows.append({"case_number": p.case_number, "full_name": values.get("full_name"),
                      "latin_name": values.get("latin_name"), "sex": case.sex, "nationality": case.nationality,
                      "age": _age(values, today), "child": bool(case.is_child), "photo": _photo(session, actor, case),
@@ -416,7 +412,7 @@ def record_handover(session: Session, actor, plan_id: str, data: dict) -> Plan:
     vault = _vault(session, plan)
     missing_docs, unescorted = [], []
     for p in _persons(session, plan):
-        extra = vault.decrypt(p, ["travel_document", "escort"])
+        extra = vault.decrypt_unaudited(p, ["travel_document", "escort"])  # checked, not shown
         if not extra.get("travel_document"):
             missing_docs.append(p.case_number)
         if p.is_child and not extra.get("escort"):
@@ -580,7 +576,7 @@ def read_plan(session: Session, actor, plan_id: str) -> PlanView:
     persons = []
     manifest_rows = {r["case_number"]: r for r in ((shared.get("manifest") or {}).get("persons") or [])}
     for p in _persons(session, plan):
-        extra = vault.decrypt(p, ["travel_document", "escort"])
+        extra = vault.decrypt_unaudited(p, ["travel_document", "escort"])
         name = latin = case = None
         if side == "host":
             case = session.get(Case, p.case_id)
@@ -595,13 +591,14 @@ def read_plan(session: Session, actor, plan_id: str) -> PlanView:
     plan_steps = _steps(session, plan)
     done_by = {s.done_by_id for s in plan_steps if s.done_by_id}
     users = dict(session.execute(select(User.id, User.email).where(User.id.in_(done_by))).all()) if done_by else {}
-    steps = [(s, vault.decrypt(s, ["note", "details"]), users.get(s.done_by_id)) for s in plan_steps]
+    # Persons, steps and follow-ups of the page are on one record (repatriation.read_details) below.
+    steps = [(s, vault.decrypt_unaudited(s, ["note", "details"]), users.get(s.done_by_id)) for s in plan_steps]
     audit.record(session, actor, "repatriation.read_details", plan,
                  {"persons": len(persons), "fields": ["details", "escort", "note", "report", "travel_document"]},
                  read=True)
     today = _today(_centre(session, plan.home_centre_id))
     fus = session.execute(select(FollowUp).where(FollowUp.plan_id == plan.id).order_by(FollowUp.due_on)).scalars().all()
-    follow_ups = [(f, vault.decrypt(f, ["report"])["report"], f.submitted_at is None and f.due_on < today) for f in fus]
+    follow_ups = [(f, vault.decrypt_unaudited(f, ["report"])["report"], f.submitted_at is None and f.due_on < today) for f in fus]
     from ..audit.models import AuditRecord
 
     timeline = session.execute(select(AuditRecord.at, AuditRecord.action, AuditRecord.actor_centre, User.email)
@@ -661,7 +658,8 @@ def plans_of_case(session: Session, actor, case: Case) -> list[Plan]:
                            .where(PlanPerson.case_id == case.id).order_by(Plan.created_at.desc())).scalars().all()
 
 
-def erase_for_case(session: Session, case: Case) -> None:
+@events.case_erased.connect
+def erase_for_case(case: Case, *, session: Session) -> None:
     """On erasure of a case: the person leaves every plan's shared record (manifest row, travel
     document, escort); an active plan with nobody else on it stops."""
     for person in session.execute(select(PlanPerson).where(PlanPerson.case_id == case.id)).scalars():
@@ -669,7 +667,7 @@ def erase_for_case(session: Session, case: Case) -> None:
         vault = _vault(session, plan)
         person.travel_document = person.escort = None
         session.add(person)
-        manifest = vault.decrypt(plan, ["manifest"])["manifest"]
+        manifest = vault.decrypt_unaudited(plan, ["manifest"])["manifest"]  # erasure: rewritten, not shown
         if manifest:
             manifest["persons"] = [r for r in manifest.get("persons") or [] if r.get("case_number") != person.case_number]
             vault.write(plan, {"manifest": manifest})

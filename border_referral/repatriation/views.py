@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..auth.permissions import require_role
 from ..cases import labels as case_labels
+from ..sections import case_page
 from ..cases import services as cases
 from ..centres.services import crossings_of, partners_of
 from ..database import get_session
@@ -20,6 +21,13 @@ from . import labels, services
 from .models import ASSESSMENTS, CLEARANCES, STATES, STEP_KEYS, TRAVEL_DOCUMENTS
 
 bp = Blueprint("repatriation", __name__, template_folder="templates", url_prefix="/repatriation")
+
+
+def _case_section(session, actor, case) -> dict:
+    return {"plans": services.plans_of_case(session, actor, case), "labels": labels}
+
+
+case_page.register("repatriation", order=30, template="repatriation/_case_section.html", context=_case_section)
 
 
 def _common():

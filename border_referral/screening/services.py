@@ -9,15 +9,15 @@ from datetime import date, datetime, timedelta, timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from .. import audit, inputs
+from .. import audit, events, inputs
 from ..auth.permissions import require_role
 from ..cases import services as cases
 from ..cases.models import Case, EXPLOITATION_TYPES, REFERRAL_SOURCES
-from ..cases.validation import _choice, _text
+from ..inputs import choice as _choice, text as _text
 from ..centres.models import Centre
+from ..database import save_versioned
 from ..errors import Conflict, NotFound, ValidationError
 from ..util import is_id, utcnow
 from . import clocks
@@ -142,14 +142,7 @@ def current_version(session: Session, screening_id: str) -> int:
     return session.execute(select(Screening.version).where(Screening.id == screening_id)).scalar_one()
 
 
-def _flush(session: Session, obj) -> None:
-    obj.version += 1
-    obj.updated_at = utcnow()
-    session.add(obj)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict() from None
+_flush = save_versioned  # the one save-with-version (database.py)
 
 
 # ---------------------------------------------------------------- custody
@@ -313,7 +306,7 @@ def set_indicators(session: Session, actor, screening_id: str, indicators, versi
     if version is not None:
         inputs.check_version(s, version)
     else:
-        current = vault.decrypt(s, ["indicators", "indicator_notes"])
+        current = vault.decrypt_unaudited(s, ["indicators", "indicator_notes"])  # merged, not shown
         kept_notes = {k: v for k, v in (current.get("indicator_notes") or {}).items() if k not in values}
         values = {**(current.get("indicators") or {}), **values}
         notes = {**kept_notes, **notes}
@@ -398,7 +391,7 @@ def decide(session: Session, actor, screening_id: str, data: dict) -> ScreeningD
                               field="members", details={"missing": missing})
     vault = cases.case_vault(session, case)
     if outcome == "victim":
-        current = vault.decrypt(s, ["acts", "means"])
+        current = vault.decrypt_unaudited(s, ["acts", "means"])  # checked, not shown
         el = elements(case, s, current)
         if not el.met:
             if not el.act or not el.purpose:
@@ -477,13 +470,17 @@ def read_screening(session: Session, actor, screening_id: str, *, action: str = 
     values = vault.read(s, fields, actor=actor, action=action, details={"case": case.id})
     decisions = session.execute(select(ScreeningDecision).where(ScreeningDecision.screening_id == s.id)
                                 .order_by(ScreeningDecision.signed_off_at.desc())).scalars().all()
-    dvals = [(d, vault.decrypt(d, ScreeningDecision.__encrypted__)) for d in decisions]
-    if dvals:  # the decisions were read too: put them on the record of this read
-        audit.record(session, actor, "screening.read_decisions", s,
-                     {"decisions": [d.id for d in decisions], "fields": sorted(ScreeningDecision.__encrypted__)}, read=True)
+    dvals = list(zip(decisions, vault.read_many(decisions, sorted(ScreeningDecision.__encrypted__), actor=actor,
+                                                action="screening.read_decisions", target=s,
+                                                details={"decisions": [d.id for d in decisions]})))
     # acts and means are in the "facts" group every reader sees: no second decryption
     el = elements(case, s, values)
     return ScreeningView(s, case, values, dvals, el, required_agencies(session, s.centre_id))
+
+
+def may_screen(actor, case: Case) -> bool:
+    """Whether the caller may start a screening of this case (for the case page)."""
+    return case.centre_id == actor.centre_id and case.erased_at is None and actor.has_role(*WRITE_ROLES)
 
 
 def screenings_of_case(session: Session, actor, case: Case) -> list[Screening]:
@@ -610,7 +607,8 @@ def set_required_agencies(session: Session, actor, agencies) -> list[str]:
     return codes
 
 
-def erase_for_case(session: Session, case: Case) -> None:
+@events.case_erased.connect
+def erase_for_case(case: Case, *, session: Session) -> None:
     """On erasure of a case: clear the sealed columns of its screenings and decisions (their key is
     destroyed with the case's; this also leaves no ciphertext behind in the database)."""
     for s in session.execute(select(Screening).where(Screening.case_id == case.id)).scalars():

@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..cases import labels as case_labels
 from ..auth.permissions import require_role
+from ..sections import case_page, home_page
 from ..cases import services as cases
-from ..cases.views import _nationality_choices
 from ..database import get_session
+from ..files import responses
+from ..i18n import current_locale
 from ..errors import Conflict, ServiceError
 from ..web import show_service_error
 from . import clocks, labels, services
@@ -22,6 +24,24 @@ from .forms import CustodyForm, DecisionForm, InterviewForm, PrescreenForm, Requ
 from .models import CHILD_INDICATORS, ILO_INDICATORS, INDICATORS, SEXUAL_INDICATORS
 
 bp = Blueprint("screening", __name__, template_folder="templates", url_prefix="/screening")
+
+
+def _case_section(session, actor, case) -> dict:
+    return {"screenings": services.screenings_of_case(session, actor, case), "clocks": clocks, "labels": labels,
+            "can_start": services.may_screen(actor, case)}
+
+
+case_page.register("identification", order=10, template="screening/_case_section.html", context=_case_section)
+
+
+def _home_section(session, actor) -> dict | None:
+    """The identification clocks at a glance, for those who may see them (counts only)."""
+    if not actor.has_role(*services.READ_ROLES):
+        return None
+    return services.dashboard(session, actor)
+
+
+home_page.register("identification", order=10, template="screening/_home_section.html", context=_home_section)
 
 INDICATOR_GROUPS = (("ilo", ILO_INDICATORS), ("sexual", SEXUAL_INDICATORS), ("child", CHILD_INDICATORS))
 
@@ -75,7 +95,7 @@ def dashboard():
 def _prescreen(case=None):
     session = get_session()
     form = PrescreenForm()
-    form.nationality.choices = _nationality_choices()
+    form.nationality.choices = case_labels.nationality_choices(current_locale())
     status = 200
     if request.method == "GET":
         form.nationality.data = "unknown"
@@ -217,9 +237,7 @@ def record_pdf(screening_id):
     session = get_session()
     v = services.read_screening(session, current_user, screening_id, action="screening.print")
     body = pdf.screening_record(v, current_user)
-    resp = Response(body, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'attachment; filename="screening-{v.case.case_number}.pdf"'
-    return resp
+    return responses.download(body, "application/pdf", f"screening-{v.case.case_number}.pdf")
 
 
 # ---------------------------------------------------------------- settings (administrators)

@@ -50,24 +50,62 @@ def test_sealed_fields_are_bound_to_table_row_field_and_key(app, db):
         a, b = Row("a"), Row("b")
         vault.write(a, {"full_name": "สมชาย", "narrative": "story"})
         vault.write(b, {"full_name": "Aung"})
-        assert vault.decrypt(a, ["full_name"]) == {"full_name": "สมชาย"}
+        assert vault.decrypt_unaudited(a, ["full_name"]) == {"full_name": "สมชาย"}
         assert "สมชาย".encode() not in bytes(a.full_name)
         b.full_name = a.full_name  # a ciphertext copied to another row
         with pytest.raises(IntegrityFailure):
-            vault.decrypt(b, ["full_name"])
+            vault.decrypt_unaudited(b, ["full_name"])
         a.narrative, a.full_name = a.full_name, a.narrative  # moved to another field
         with pytest.raises(IntegrityFailure):
-            vault.decrypt(a, ["narrative"])
+            vault.decrypt_unaudited(a, ["narrative"])
         vault.write(a, {"full_name": "สมชาย"})
         flipped = bytearray(a.full_name)
         flipped[-1] ^= 1
         a.full_name = Sealed(bytes(flipped))
         with pytest.raises(IntegrityFailure):
-            vault.decrypt(a, ["full_name"])
+            vault.decrypt_unaudited(a, ["full_name"])
         other = Vault.create(s, "CR")  # the same ciphertext under another case's key
         vault.write(a, {"full_name": "x"})
         with pytest.raises(IntegrityFailure):
-            other.decrypt(a, ["full_name"])
+            other.decrypt_unaudited(a, ["full_name"])
+
+
+def test_reading_puts_the_read_on_record_and_a_list_is_one_record(app, db):
+    """Vault.read and Vault.read_many are the normal reads: each writes an audit record naming the
+    fields (never the values); the unaudited decrypt is a separately named method."""
+    from sqlalchemy import select
+
+    from border_referral.audit.models import AuditRecord
+    from tests.conftest import principal
+
+    with db() as s:
+        from border_referral.demo import seed
+        seed(s)
+    with db() as s:
+        actor = principal(s, "case", "CR")
+        vault = Vault.create(s, "CR")
+
+        class Note:
+            __tablename__ = "case_note"
+            __encrypted__ = {"body": "facts"}
+
+            def __init__(self, ident):
+                self.id, self.body = ident, None
+
+        notes = [Note("n1"), Note("n2"), Note("n3")]
+        for i, n in enumerate(notes):
+            vault.write(n, {"body": f"secret note {i}"})
+        before = s.execute(select(AuditRecord)).scalars().all()
+        assert vault.read(notes[0], ["body"], actor=actor, action="case.notes_read", target=("case_file", "c1")) \
+            == {"body": "secret note 0"}
+        assert [v["body"] for v in vault.read_many(notes, ["body"], actor=actor, action="case.notes_read",
+                                                      target=("case_file", "c1"))] == [f"secret note {i}" for i in range(3)]
+        assert vault.read_many([], ["body"], actor=actor, action="case.notes_read", target=("case_file", "c1")) == []
+        s.flush()
+        added = s.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars().all()[len(before):]
+        assert [r.action for r in added] == ["case.notes_read", "case.notes_read"]
+        assert all("secret note" not in (r.details or "") for r in added)
+        assert not hasattr(vault, "decrypt"), "the unaudited read must not hide behind the ordinary name"
 
 
 def test_ciphertext_column_refuses_plaintext():

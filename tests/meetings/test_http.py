@@ -3,6 +3,9 @@ meeting's languages and the standard section order."""
 import io
 import re
 import subprocess
+from html import unescape
+
+from tests.conftest import translated
 
 
 
@@ -151,3 +154,36 @@ def test_matters_arising_in_the_agenda_document_show_dates_in_each_readers_calen
     text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, text=True).stdout
     text = text.replace("\u200b", "")
     assert "2570" in text and "2027-01-15" not in text  # 15 Jan 2027 is B.E. 2570 for the Thai line
+
+
+def test_a_refused_form_comes_back_as_typed_with_the_reason(signed_in, api, demo):
+    mid = api("secretariat", "CR").post("/api/v1/meetings", json={
+        "partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00", "venue": "Chiang Rai"}).json["id"]
+    url = f"/meetings/{mid}"
+    tl = signed_in("secretariat", "TL")  # reads Burmese
+    r = tl.post_form(f"{url}/items", {"title": "နယ်စပ် လုံခြုံရေး", "description": "Typed description", "type": "decision",
+                                      "language": "my", "references": "TL-2569-9999"}, page=url)
+    assert r.status_code == 422
+    html = unescape(r.get_data(as_text=True))
+    assert 'value="နယ်စပ် လုံခြုံရေး"' in html and "Typed description</textarea>" in html
+    assert re.search(r'<option selected value="decision">', html)
+    reason = translated(demo, "my", "%(ref)s is not a case or referral number of your centre.", ref="TL-2569-9999")
+    assert f'<p class="error" id="references-err">{reason}</p>' in html  # under the field it is about
+    assert api("secretariat", "TL").get(f"/api/v1/meetings/{mid}").json["proposals"] == []
+
+    cr = signed_in("secretariat", "CR")  # reads Thai
+    r = cr.post_form("/meetings/new", {"partnership": "CR-TL", "starts_at": "soon", "venue": "ศาลากลางจังหวัด"})
+    assert r.status_code == 422
+    html = unescape(r.get_data(as_text=True))
+    assert 'value="ศาลากลางจังหวัด"' in html and 'id="starts_at-err"' in html
+
+
+def test_pages_offer_only_what_the_user_may_do(signed_in, api):
+    mid = api("secretariat", "CR").post("/api/v1/meetings", json={
+        "partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00", "venue": "Chiang Rai"}).json["id"]
+    host = signed_in("secretariat", "CR").get(f"/meetings/{mid}").get_data(as_text=True)
+    member = signed_in("secretariat", "TL").get(f"/meetings/{mid}").get_data(as_text=True)
+    reader = signed_in("case", "CR").get(f"/meetings/{mid}").get_data(as_text=True)
+    assert 'data-testid="close-agenda"' in host and 'data-testid="propose-form"' in host
+    assert 'data-testid="close-agenda"' not in member and 'data-testid="propose-form"' in member
+    assert 'data-testid="propose-form"' not in reader and f'action="/meetings/{mid}/' not in reader

@@ -678,14 +678,14 @@ def test_concurrent_minutes_saves_one_is_a_conflict(api, demo, scene, monkeypatc
     c = scene["closed"]
     version = stored(demo, Minutes, c).version
     barrier = threading.Barrier(2, timeout=10)
-    real_save = services._save
+    real_save = services.minutes._save
 
     def save_together(session, obj):
         if isinstance(obj, Minutes):
             barrier.wait()   # both have read the minutes at the same version
         return real_save(session, obj)
 
-    monkeypatch.setattr(services, "_save", save_together)
+    monkeypatch.setattr(services.minutes, "_save", save_together)
     results = _in_threads(demo, [
         (lambda s, who=who: services.save_minutes(s, principal(s, "secretariat", "CR"), c,
                                                   {"recorder": who, "version": version}).recorder) for who in ("A", "B")])
@@ -695,13 +695,13 @@ def test_concurrent_minutes_saves_one_is_a_conflict(api, demo, scene, monkeypatc
 
 def test_concurrent_meeting_creation_gives_one_meeting_and_one_conflict(demo, monkeypatch):
     barrier = threading.Barrier(2, timeout=10)
-    real_when = services._when
+    real_when = services.series._when
 
     def when_together(data, key, tz):
         barrier.wait()   # both have read the last number of the series
         return real_when(data, key, tz)
 
-    monkeypatch.setattr(services, "_when", when_together)
+    monkeypatch.setattr(services.series, "_when", when_together)
     results = _in_threads(demo, [
         (lambda s, c=c: services.create_meeting(s, principal(s, "secretariat", c), {
             "partnership": "CR-TL", "starts_at": "2026-12-10T09:00", "venue": "x"}).number) for c in ("CR", "TL")])

@@ -181,3 +181,49 @@ def test_other_partnerships_do_not_see_the_meeting(db):
         tri = _meeting(s, partnership="CR-TL-HX")
         assert sorted(tri.language_list) == ["lo", "my", "th"]
         assert services.agenda(s, principal(s, "secretariat", "HX"), tri.id)
+
+
+def test_allowed_actions_follow_the_services_rules(db):
+    """What the pages offer: the host secretariat runs the agenda and the minutes, another member's
+    secretariat proposes and lists its delegation, a case worker only reads."""
+    with db() as s:
+        cr, tl, worker = (principal(s, "secretariat", "CR"), principal(s, "secretariat", "TL"),
+                          principal(s, "case", "CR"))
+        assert "plan_meeting" in services.allowed_actions(s, cr, None)
+        assert "plan_meeting" not in services.allowed_actions(s, worker, None)
+        m1 = _meeting(s)  # CR hosts; the agenda is open
+        item = services.propose_item(s, tl, m1.id, {"title": "Hotline numbers", "type": "information"})
+        zaw = services.add_participant(s, tl, m1.id, {"centre": "TL", "name": "U Zaw"})
+
+        def allowed(who, m=m1):
+            return services.allowed_actions(s, who, m)
+
+        host, member = allowed(cr), allowed(tl)
+        assert host.actions == {"close_agenda", "propose", "decide_items", "add_participant"}
+        assert host.items == {item.id: {"accept", "defer", "reject", "order"}}  # nothing to merge it into
+        assert host.delegations == ("CR", "TL") and zaw.id in host.attendance
+        assert member.actions == {"propose", "add_participant"} and member.items == {}
+        assert member.delegations == ("TL",) and zaw.id in member.attendance
+        assert allowed(worker) == services.Allowed()
+        other = services.propose_item(s, cr, m1.id, {"title": "Joint patrols", "type": "decision"})
+        assert allowed(cr).items[other.id] == {"accept", "defer", "reject", "order", "merge"}
+
+        services.close_agenda(s, cr, m1.id)
+        assert allowed(cr).actions == {"mark_held", "decide_items", "add_participant", "save_minutes", "add_action"}
+        assert allowed(tl).actions == {"add_participant", "add_action"}
+        act = services.add_action(s, cr, m1.id, {"title": "Share the list", "owner_centre": "TL", "due": "2027-01-31"})
+        assert allowed(tl).action_items == {act.id} and allowed(cr).action_items == set()
+
+        services.save_minutes(s, cr, m1.id, {"recorder": "Khun Dao", "checker": "Khun Lek"})
+        assert allowed(cr).actions == {"add_participant", "save_minutes", "check_minutes", "add_action"}
+        services.check_minutes(s, cr, m1.id)
+        assert allowed(cr).actions == {"save_minutes", "add_action"}  # the participants are part of them now
+        assert allowed(tl).attendance == set() and allowed(tl).delegations == ()
+
+        m2 = _meeting(s, "TL")  # TL hosts the next one: it adopts the minutes once its agenda is closed
+        assert "adopt_previous" not in allowed(tl, m2)
+        services.close_agenda(s, tl, m2.id)
+        assert "adopt_previous" in allowed(tl, m2) and "adopt_previous" not in allowed(cr, m2)
+        services.adopt_minutes(s, tl, m1.id, m2.id)
+        assert allowed(cr).actions == {"correct_minutes"} and allowed(tl).actions == set()
+        assert allowed(worker, m2).actions == set()

@@ -16,7 +16,8 @@ from border_referral.audit.models import AuditRecord
 from border_referral.database import session_scope
 from border_referral.errors import Conflict, PermissionDenied, ValidationError
 from border_referral.referrals import services
-from border_referral.referrals.models import Notification, Referral, ReferralCounter, ReferralMessage
+from border_referral.notifications.models import Notification
+from border_referral.referrals.models import Referral, ReferralCounter, ReferralMessage
 from tests.cases.conftest import CANARY_ID, CANARY_LATIN, CANARY_MY
 from tests.conftest import principal
 from tests.referrals.conftest import HEALTH_CANARY, UNSHARED_CANARY, body
@@ -207,7 +208,7 @@ def test_fixed_withdrawing_a_draft_notifies_the_receiver(demo, referral):
     _c, rid = referral("withdrawn")  # withdrawn straight from draft
     with demo.app_context(), session_scope() as s:
         tl_users = {principal(s, role, "TL").id for role in ("case", "supervisor")}
-        got = s.execute(select(Notification.user_id).where(Notification.referral_id == rid)).scalars().all()
+        got = s.execute(select(Notification.user_id).where(Notification.subject == "referral", Notification.subject_id == rid)).scalars().all()
     assert not tl_users & set(got), "the receiver was told about a draft"
 
 

@@ -13,7 +13,9 @@ from border_referral.errors import Conflict, NotFound, PermissionDenied, Validat
 from border_referral.cases import services as cases
 from border_referral.cases.models import Case
 from border_referral.referrals import services
-from border_referral.referrals.models import Escalation, Notification, Referral
+from border_referral.notifications import services as notices
+from border_referral.notifications.models import Notification
+from border_referral.referrals.models import Escalation, Referral
 from tests.conftest import principal
 from tests.referrals.conftest import HEALTH_CANARY, PATHS, UNSHARED_CANARY, body, to_state
 
@@ -267,11 +269,12 @@ def test_notifications_go_to_the_other_side_without_personal_data(db, referral):
     _c, rid = referral("sent")
     with db() as s:
         tl = principal(s, "case", "TL")
-        assert services.counts(s, tl)["unread"] >= 1
-        notes = services.notifications(s, tl)
-        assert notes and notes[0].kind == "send" and notes[0].reference.startswith("CR-TL-")
-        services.notifications(s, tl, mark_read=True)
-        assert services.counts(s, tl)["unread"] == 0
+        assert notices.unread_count(s, tl) >= 1
+        notes = notices.notifications(s, tl)
+        assert notes and notes[0].row.kind == "send" and notes[0].row.reference.startswith("CR-TL-")
+        assert notes[0].link == f"/referrals/{rid}"
+        notices.notifications(s, tl, mark_read=True)
+        assert notices.unread_count(s, tl) == 0
         assert services.counts(s, tl)["waiting"] == 1
 
 

@@ -227,7 +227,7 @@ def test_two_officials_confirming_the_same_step_one_wins(app, db, plan):
 
 
 def test_each_side_is_told_what_the_other_did_by_reference_only(db, plan):
-    from border_referral.referrals.models import Notification
+    from border_referral.notifications.models import Notification
 
     pid, _ids = plan(ready=True)
     with db() as s:
@@ -239,9 +239,9 @@ def test_each_side_is_told_what_the_other_did_by_reference_only(db, plan):
         def kinds(role, centre):
             user = principal(s, role, centre)
             return {n.kind for n in s.execute(select(Notification).where(Notification.user_id == user.id,
-                                                                         Notification.plan_id == pid)).scalars()}
+                                                                         Notification.subject_id == pid)).scalars()}
         assert {"plan_create", "plan_step", "plan_manifest", "plan_handover"} <= kinds("case", "TL")
         assert {"plan_step", "plan_reception"} <= kinds("supervisor", "CR")
         assert kinds("viewer", "TL") == set()
-        notes = s.execute(select(Notification).where(Notification.plan_id == pid)).scalars().all()
+        notes = s.execute(select(Notification).where(Notification.subject_id == pid)).scalars().all()
         assert {n.reference for n in notes} == {reference}

@@ -1,5 +1,5 @@
-"""E-mail notices about referrals through SMTP (when MAIL_SERVER is set). An e-mail carries only the
-reference, what happened and a link: never a name or anything else about the person."""
+"""E-mail notices through SMTP (when MAIL_SERVER is set). An e-mail carries only the reference, what
+happened and a link: never a name or anything else about the person."""
 from __future__ import annotations
 
 import logging
@@ -10,24 +10,19 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 
 from ..i18n import valid_locale
-from .labels import NOTICE
 
 log = logging.getLogger("border_referral.mail")
 
 
-def compose(reference: str, path: str, kind: str, locale: str | None) -> tuple[str, str]:
+def compose(about, reference: str, path: str, kind: str, locale: str | None) -> tuple[str, str]:
     link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}{path}"
     with force_locale(valid_locale(locale) or "en"):
-        what = str(NOTICE.get(kind, kind))
-        if path.startswith("/repatriation/"):
-            subject = _("Repatriation %(reference)s: %(what)s", reference=reference, what=what)
-        else:
-            subject = _("Referral %(reference)s: %(what)s", reference=reference, what=what)
+        subject = str(about.title) % {"reference": reference, "what": about.what(kind)}
         body = subject + "\n\n" + _("Sign in to read it: %(link)s", link=link)
     return subject, body
 
 
-def send_notices(recipients: list[tuple[str, str | None]], reference: str, path: str, kind: str) -> int:
+def send_notices(recipients: list[tuple[str, str | None]], about, reference: str, path: str, kind: str) -> int:
     cfg = current_app.config
     sent = 0
     try:
@@ -37,7 +32,7 @@ def send_notices(recipients: list[tuple[str, str | None]], reference: str, path:
             if cfg.get("MAIL_USERNAME"):
                 smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
             for address, locale in recipients:
-                subject, body = compose(reference, path, kind, locale)
+                subject, body = compose(about, reference, path, kind, locale)
                 msg = EmailMessage()
                 msg["From"], msg["To"], msg["Subject"] = cfg["MAIL_FROM"], address, subject
                 msg.set_content(body)
