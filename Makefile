@@ -56,7 +56,7 @@ test-newest: system-deps browser fonts
 	rm -rf build/newest-venv && $(PYTHON) -m venv build/newest-venv
 	build/newest-venv/bin/pip install -q --disable-pip-version-check --upgrade pip
 	build/newest-venv/bin/pip install -q --disable-pip-version-check --upgrade -e '.[test]'
-	build/newest-venv/bin/pybabel compile -q -d translations
+	build/newest-venv/bin/pybabel compile -d translations
 	BR_TEST_DATABASE=sqlite BR_SKIP_LOCK_CHECK=1 build/newest-venv/bin/pytest -q -p no:cacheprovider
 
 fonts:
