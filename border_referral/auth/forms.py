@@ -32,6 +32,12 @@ class EmptyForm(FlaskForm):
     """Buttons that only need CSRF protection (sign-out, revoke, ...)."""
 
 
+class LanguageForm(FlaskForm):
+    """The language switcher of every page: the button pressed (`lang`) and the page to go back to."""
+    lang = StringField()
+    next = StringField()
+
+
 def _roles_field():
     return MultiCheckboxField(_l("Roles"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
 

@@ -11,7 +11,7 @@ from ..errors import ServiceError
 from ..i18n import valid_locale
 from ..web import public, show_service_error
 from . import services
-from .forms import EmptyForm, PasswordForm, SignInForm, TokenForm, UserCreateForm, UserEditForm
+from .forms import EmptyForm, LanguageForm, PasswordForm, SignInForm, TokenForm, UserCreateForm, UserEditForm
 from .models import ROLES
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -66,12 +66,13 @@ def sign_out():
 @bp.post("/language")
 @public
 def language():
-    code = valid_locale(request.form.get("lang"))
-    if EmptyForm().validate_on_submit() and code:
+    form = LanguageForm()
+    code = valid_locale(form.lang.data)
+    if form.validate_on_submit() and code:
         session["lang"] = code
         if current_user.is_authenticated:
             services.set_locale(get_session(), current_user, code)
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(_safe_next(form.next.data))
 
 
 # ---------------------------------------------------------------- own account

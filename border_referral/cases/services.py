@@ -227,20 +227,67 @@ def search(session: Session, actor, query: str) -> list[CaseRow]:
     """Exact search on names (any script, Zawgyi repaired, Latin spelling folded) and id numbers,
     through the blind index: only the caller's centre, nothing decrypted to find them."""
     require_role(actor, *READ_ROLES)
+    return _rows(session, actor, _indexed(session, actor, query, field="q"), "case.search")
+
+
+def _indexed(session: Session, actor, query: str, *, field: str) -> list[Case]:
     query = (query or "").strip()
     if not query:
         return []
     if len(query) > 200:
-        raise ValidationError(_l("Too long: at most %(n)s characters.", n=200), field="q")
+        raise ValidationError(_l("Too long: at most %(n)s characters.", n=200), field=field)
     centre = session.get(Centre, actor.centre_id)
     digests = blind.query_digests(centre.code, query)
     if not digests:
         return []
     ids = select(CaseIndex.case_id).where(CaseIndex.centre_id == actor.centre_id, CaseIndex.digest.in_(digests))
-    cases = session.execute(
+    return session.execute(
         select(Case).where(Case.id.in_(ids), Case.erased_at.is_(None)).order_by(Case.created_at.desc()).limit(50)
     ).scalars().all()
-    return _rows(session, actor, cases, "case.search")
+
+
+def find_for_picker(session: Session, actor, query: str, *, exclude: set[str] | None = None) -> list[CaseRow]:
+    """Cases of the caller's centre to add to a group (a group referral, a repatriation plan): by
+    name or id number through the blind index, or by exact case number. Erased and closed cases are
+    left out, as are `exclude`. The names shown are one audited read."""
+    require_role(actor, *READ_ROLES)
+    query = (query or "").strip()
+    if not query:
+        return []
+    exclude = exclude or set()
+    found = {c.id: c for c in _indexed(session, actor, query, field="find")}
+    by_number = session.execute(select(Case).where(
+        Case.centre_id == actor.centre_id, Case.erased_at.is_(None),
+        Case.case_number == query.upper())).scalars().first()
+    if by_number is not None:
+        found.setdefault(by_number.id, by_number)
+    keep = [c for c in found.values() if c.id not in exclude and c.status != "closed"]
+    keep.sort(key=lambda c: c.case_number)
+    return _rows(session, actor, keep[:50], "case.search")
+
+
+def rows_by_ids(session: Session, actor, ids) -> list[CaseRow]:
+    """The caller's own cases among `ids` (others are silently left out), with names if the caller
+    may see them: what a picker keeps showing as chosen while the user searches for more."""
+    require_role(actor, *VIEW_ROLES)
+    ids = [i for i in (ids or []) if is_id(i)][:100]
+    if not ids:
+        return []
+    cases = session.execute(select(Case).where(Case.id.in_(ids), Case.centre_id == actor.centre_id,
+                                               Case.erased_at.is_(None)).order_by(Case.case_number)).scalars().all()
+    return _rows(session, actor, cases, "case.list")
+
+
+def picker(session: Session, actor, *, chosen_ids, find: str | None = None, searching: bool = False,
+           exclude: set[str] | None = None) -> dict:
+    """What a group picker shows (templates/macros.html case_picker): the cases already ticked, and
+    when the user searched, what the search found besides them."""
+    exclude = set(exclude or ())
+    chosen = [row for row in rows_by_ids(session, actor, chosen_ids) if row.case.id not in exclude]
+    found = []
+    if searching:
+        found = find_for_picker(session, actor, find or "", exclude=exclude | {row.case.id for row in chosen})
+    return {"chosen": chosen, "found": found, "find": find or "", "searched": searching and bool((find or "").strip())}
 
 
 def count_by_status(session: Session, actor) -> dict[str, int]:

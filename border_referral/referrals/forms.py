@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -22,6 +22,9 @@ class ReferralForm(FlaskForm):
     purpose = SelectField(_l("Purpose"), choices=_choices(PURPOSES, labels.PURPOSE), validate_choice=False)
     shared_fields = MultiCheckboxField(_l("What the partner will see"), validate_choice=False)
     case_ids = MultiCheckboxField(_l("Other persons of the group (optional)"), validate_choice=False)
+    # The group picker (templates/macros.html case_picker): a search posted with the form.
+    find = StringField(validators=[Optional(), Length(max=200)])
+    picker = SubmitField()
     consent_given = SelectField(_l("The person consented to this referral"),
                                 choices=[SelectChoice("", "—"), SelectChoice("yes", _l("Yes")),
                                          SelectChoice("no", _l("No"))], validate_choice=False)

@@ -65,11 +65,13 @@ def new(case_id):
                                                        for c in partners]
     allowed = services.shareable_for(current_user)
     form.shared_fields.choices = [SelectChoice(f, case_labels.FIELDS[f]) for f in allowed]
-    others = [row for row in cases.list_cases(session, current_user, sort="number").rows
-              if row.case.id != case.id and row.case.status != "closed"]
-    form.case_ids.choices = [SelectChoice(row.case.id, f"{row.case.case_number} · {row.full_name or ''}") for row in others]
+    searching = request.method == "POST" and bool(form.picker.data)
+    picker = cases.picker(session, current_user, chosen_ids=form.case_ids.data or [], find=form.find.data,
+                          searching=searching, exclude={case.id})
     status = 200
-    if request.method == "GET":
+    if searching:
+        pass  # a search for more persons: show the form again as typed, save nothing
+    elif request.method == "GET":
         purpose = request.args.get("purpose") if request.args.get("purpose") in PURPOSES else "family_tracing"
         form.purpose.data = purpose
         form.to_centre.data = request.args.get("to_centre", "")
@@ -88,7 +90,7 @@ def new(case_id):
     else:
         status = 422
     preview = services.preview(session, current_user, case.id, allowed)
-    return render_template("referrals/new.html", form=form, case=case, preview=preview,
+    return render_template("referrals/new.html", form=form, case=case, preview=preview, picker=picker,
                            minimum=MINIMUM, **_common()), status
 
 
@@ -101,8 +103,7 @@ def _fields(form, exc):
 @bp.get("/<referral_id>")
 def view(referral_id):
     v = services.read_referral(get_session(), current_user, referral_id)
-    actions = [a for a, (side, sources, _t) in services.TRANSITIONS.items()
-               if side == v.side and v.referral.state in sources]
+    actions = services.allowed_actions(current_user, v.referral, v.side)
     duplicate_labels = [str(labels.DUPLICATE_FIELD.get(f, f)) for f in v.referral.duplicates]
     return render_template("referrals/view.html", v=v, r=v.referral, actions=actions, action_form=ActionForm(),
                            duplicate_labels=duplicate_labels,

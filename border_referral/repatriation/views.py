@@ -1,13 +1,15 @@
 """Repatriation pages: the list (by state, crossing, direction, this week, overdue), a new plan (one
 person or a group), and a plan with its checklist, manifest, handover, reception and follow-ups.
 
-Step and handover forms are parsed here into the service's input (CSRF is checked for every POST by
-the app-wide CSRF protection); every rule lives in services.py."""
+The forms (forms.py) carry the input under the names the pages post, and turn it into the service's
+input (CSRF is checked for every POST by the app-wide CSRF protection and again by the forms); every
+rule lives in the services. A refused form comes back as typed, with the reason."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.permissions import require_role
 from ..cases import labels as case_labels
@@ -15,9 +17,11 @@ from ..sections import case_page
 from ..cases import services as cases
 from ..centres.services import crossings_of, partners_of
 from ..database import get_session
-from ..web import change_or_show
+from ..i18n import current_locale
+from ..web import show_service_error
 from ..errors import ServiceError
 from . import labels, services
+from .forms import EscortForm, FollowUpForm, HandoverForm, ManifestForm, PlanForm, ReceptionForm, step_form
 from .models import ASSESSMENTS, CLEARANCES, STATES, STEP_KEYS, TRAVEL_DOCUMENTS
 
 bp = Blueprint("repatriation", __name__, template_folder="templates", url_prefix="/repatriation")
@@ -51,108 +55,110 @@ def index():
 def new():
     session = get_session()
     require_role(current_user, *services.WRITE_ROLES)
-    page = cases.list_cases(session, current_user, status=None, sort="number", page=1)
-    candidates = [r for r in page.rows if r.case.status != "closed"]
-    partners = [c for c in partners_of(session, current_user.centre_id)]
+    form = PlanForm()
+    form.to_centre.choices = [SelectChoice("", "—")] + [
+        SelectChoice(c.code, f"{c.code} · {c.name(current_locale())}") for c in partners_of(session, current_user.centre_id)]
+    form.crossing.choices = [SelectChoice("", "—")] + [
+        SelectChoice(x.code, x.name(current_locale())) for x in crossings_of(session, current_user.centre_id)]
+    searching = form.searching()
     status = 200
-    if request.method == "POST":
-        f = request.form
-        data = {"case_ids": f.getlist("case_ids"), "to_centre": f.get("to_centre"), "crossing": f.get("crossing") or None,
-                "planned_date": f.get("planned_date") or None}
+    if searching or not form.is_submitted():
+        pass  # the empty form, or a search for more persons: show it as typed, save nothing
+    elif form.validate_on_submit():
         try:
-            plan = services.create_plan(session, current_user, data)
+            plan = services.create_plan(session, current_user, form.to_data())
         except ServiceError as exc:
-            if exc.status == 404:
+            if exc.status in (403, 404):
                 raise
-            flash(str(exc.message), "error")
-            status = exc.status
+            session.rollback()
+            status = show_service_error(form, exc)
         else:
             flash(_("The repatriation plan %(reference)s was opened.", reference=plan.reference), "info")
             return redirect(url_for("repatriation.view", plan_id=plan.id))
-    return render_template("repatriation/new.html", candidates=candidates, partners=partners,
-                           crossings=crossings_of(session, current_user.centre_id), form=request.form,
-                           **_common()), status
+    else:
+        status = 422
+    # Opened from a case page (?case=<id>): that case starts ticked.
+    chosen = (form.case_ids.data or []) if form.is_submitted() else [i for i in [request.args.get("case")] if i]
+    try:
+        picker = cases.picker(session, current_user, chosen_ids=chosen, find=form.find.data, searching=searching)
+    except ServiceError as exc:  # the search itself refused (too long)
+        if exc.status in (403, 404):
+            raise
+        status = show_service_error(form, exc)
+        picker = cases.picker(session, current_user, chosen_ids=chosen, find=form.find.data)
+    return render_template("repatriation/new.html", form=form, picker=picker, **_common()), status
 
 
 @bp.get("/<plan_id>")
 def view(plan_id):
+    return _show(plan_id)
+
+
+def _show(plan_id, posted: dict | None = None):
+    """The plan page; `posted` is the refused form, by its place on the page ("handover",
+    "step-<key>", "escort-<person id>", "reception", "follow-up-<id>"), shown again as typed."""
     v = services.read_plan(get_session(), current_user, plan_id)
     crossings = services.shared_crossings(get_session(), v.plan.host_centre_id, v.plan.home_centre_id)
-    return render_template("repatriation/view.html", v=v, p=v.plan, crossings=crossings, **_common())
+    return render_template("repatriation/view.html", v=v, p=v.plan, crossings=crossings, posted=posted or {},
+                           **_common())
 
 
-def _do(plan_id: str, operation, done: str):
-    return change_or_show(operation, done, url_for("repatriation.view", plan_id=plan_id), lambda: view(plan_id))
+def _do(plan_id: str, form, place: str, operation, done: str):
+    """Run a change asked for by a form of the plan page. Done: say so and show the plan. Refused: show
+    the page again with the form as typed and the reason, answering with the refusal's status (so
+    the request's unit of work is rolled back). "Not found" and "not allowed" stay plain errors."""
+    if not form.validate_on_submit():
+        return _show(plan_id, {place: form}), 422
+    try:
+        operation(form)
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        get_session().rollback()
+        status = show_service_error(form, exc)
+        return _show(plan_id, {place: form}), status
+    flash(done, "info")
+    return redirect(url_for("repatriation.view", plan_id=plan_id))
 
 
 @bp.post("/<plan_id>/steps/<key>")
 def step(plan_id, key):
-    f = request.form
-    details: dict = {}
-    if key == "family_assessment":
-        details = {"assessment": f.get("assessment") or None, "conditions": f.get("conditions")}
-    elif key == "nationality_verification":
-        docs = {}
-        for number in f.getlist("persons"):
-            if f.get(f"doc-{number}-type"):
-                docs[number] = {"type": f.get(f"doc-{number}-type"), "number": f.get(f"doc-{number}-number"),
-                                "expiry": f.get(f"doc-{number}-expiry") or None}
-        details = {"documents": docs}
-    elif key == "consent":
-        details = {"date": f.get("date") or None, "language": f.get("language"), "interpreter": f.get("interpreter")}
-    elif key == "legal_clearance":
-        details = {"clearance": f.get("clearance") or None}
-    elif key == "arrangements":
-        details = {"date": f.get("date") or None, "crossing": f.get("crossing") or None, "escorts": f.get("escorts") or ""}
-    data = {"state": f.get("state"), "note": f.get("note"), "details": details, "alternative": f.get("alternative"),
-            "version": f.get("version")}
-    return _do(plan_id, lambda: services.record_step(get_session(), current_user, plan_id, key, data),
+    return _do(plan_id, step_form(), f"step-{key}",
+               lambda f: services.record_step(get_session(), current_user, plan_id, key, f.to_data(key)),
                _("The step was recorded."))
 
 
 @bp.post("/<plan_id>/manifest")
 def manifest(plan_id):
-    return _do(plan_id, lambda: services.send_manifest(get_session(), current_user, plan_id),
+    return _do(plan_id, ManifestForm(), "manifest", lambda f: services.send_manifest(get_session(), current_user, plan_id),
                _("The manifest was sent to the partner centre."))
 
 
 @bp.post("/<plan_id>/persons/<person_id>/escort")
 def escort(plan_id, person_id):
-    data = {"name": request.form.get("name"), "relation": request.form.get("relation")}
-    return _do(plan_id, lambda: services.set_escort(get_session(), current_user, plan_id, person_id, data),
+    return _do(plan_id, EscortForm(), f"escort-{person_id}",
+               lambda f: services.set_escort(get_session(), current_user, plan_id, person_id, f.to_data()),
                _("The escort was recorded."))
 
 
 @bp.post("/<plan_id>/handover")
 def handover(plan_id):
-    f = request.form
-    officials = []
-    for side in ("sending", "receiving"):
-        for i in range(3):
-            name = (f.get(f"{side}-{i}-name") or "").strip()
-            if name:
-                officials.append({"name": name, "position": f.get(f"{side}-{i}-position"),
-                                  "agency": f.get(f"{side}-{i}-agency"), "country": f.get(f"{side}-{i}-country"),
-                                  "side": side})
-    signatures = {side: f.get(f"signature-{side}") for side in ("sending", "receiving") if f.get(f"signature-{side}")}
-    data = {"handed_over_at": f.get("handed_over_at"), "crossing": f.get("crossing"), "officials": officials,
-            "belongings": f.get("belongings"), "documents": f.get("documents"), "signatures": signatures}
-    return _do(plan_id, lambda: services.record_handover(get_session(), current_user, plan_id, data),
+    return _do(plan_id, HandoverForm(), "handover",
+               lambda f: services.record_handover(get_session(), current_user, plan_id, f.to_data()),
                _("The handover was recorded."))
 
 
 @bp.post("/<plan_id>/reception")
 def reception(plan_id):
-    f = request.form
-    data = {"facility": f.get("facility"), "stay_until": f.get("stay_until") or None, "note": f.get("note")}
-    return _do(plan_id, lambda: services.confirm_reception(get_session(), current_user, plan_id, data),
+    return _do(plan_id, ReceptionForm(), "reception",
+               lambda f: services.confirm_reception(get_session(), current_user, plan_id, f.to_data()),
                _("The reception was confirmed."))
 
 
 @bp.post("/<plan_id>/follow-ups/<follow_up_id>")
 def follow_up(plan_id, follow_up_id):
-    report = request.form.get("report")
-    return _do(plan_id, lambda: services.submit_follow_up(get_session(), current_user, plan_id, follow_up_id, report),
+    return _do(plan_id, FollowUpForm(), f"follow-up-{follow_up_id}",
+               lambda f: services.submit_follow_up(get_session(), current_user, plan_id, follow_up_id, f.report.data),
                _("The follow-up report was saved."))
 
 

@@ -165,5 +165,17 @@ class ShelterForm(FlaskForm):
     name = StringField(_l("Name of the shelter"), validators=[Length(max=200)])
 
 
+class ShelterToggleForm(FlaskForm):
+    """Activate ("1") or deactivate ("0") one shelter of the list."""
+    active = HiddenField()
+
+
+class SettingsAction(FlaskForm):
+    """Which of the settings forms was posted (their buttons carry a hidden `action`)."""
+    class Meta:
+        csrf = False  # each settings form checks its own token
+    action = HiddenField()
+
+
 class RequiredMembersForm(FlaskForm):
     required_agencies = MultiCheckboxField(_l("Agencies a decision needs"), choices=_choices(AGENCIES, labels.AGENCY))

@@ -20,7 +20,8 @@ from ..i18n import current_locale
 from ..errors import Conflict, ServiceError
 from ..web import show_service_error
 from . import clocks, labels, services
-from .forms import CustodyForm, DecisionForm, InterviewForm, PrescreenForm, RequiredMembersForm, ShelterForm
+from .forms import (CustodyForm, DecisionForm, InterviewForm, PrescreenForm, RequiredMembersForm, SettingsAction,
+                    ShelterForm, ShelterToggleForm)
 from .models import CHILD_INDICATORS, ILO_INDICATORS, INDICATORS, SEXUAL_INDICATORS
 
 bp = Blueprint("screening", __name__, template_folder="templates", url_prefix="/screening")
@@ -247,10 +248,11 @@ def settings():
     session = get_session()
     require_role(current_user, "admin")
     shelter_form, members_form = ShelterForm(prefix="shelter"), RequiredMembersForm(prefix="members")
+    posted = SettingsAction().action.data
     status = 200
     if request.method == "GET":
         members_form.required_agencies.data = services.required_agencies(session, current_user.centre_id)
-    elif request.form.get("action") == "add_shelter" and shelter_form.validate_on_submit():
+    elif posted == "add_shelter" and shelter_form.validate_on_submit():
         try:
             services.add_shelter(session, current_user, shelter_form.name.data)
         except ServiceError as exc:
@@ -258,7 +260,7 @@ def settings():
         else:
             flash(_("The shelter was added."), "info")
             return redirect(url_for("screening.settings"))
-    elif request.form.get("action") == "members" and members_form.validate_on_submit():
+    elif posted == "members" and members_form.validate_on_submit():
         try:
             services.set_required_agencies(session, current_user, members_form.required_agencies.data or [])
         except ServiceError as exc:
@@ -274,10 +276,10 @@ def settings():
 
 @bp.post("/settings/shelters/<shelter_id>")
 def toggle_shelter(shelter_id):
-    form = ShelterForm(prefix="toggle")
+    form = ShelterToggleForm(prefix="toggle")
     if form.validate_on_submit():
         ident = int(shelter_id) if shelter_id.isascii() and shelter_id.isdecimal() and len(shelter_id) < 10 else -1
-        services.set_shelter_active(get_session(), current_user, ident, request.form.get("active") == "1")
+        services.set_shelter_active(get_session(), current_user, ident, form.active.data == "1")
         flash(_("The settings were saved."), "info")
     return redirect(url_for("screening.settings"))
 

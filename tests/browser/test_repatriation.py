@@ -25,8 +25,12 @@ def test_group_return_chiang_khong_to_huay_xai(browser, live_app, base_url, arti
     ck = browser.new_context(locale="th-TH").new_page()
     sign_in(ck, base_url, "case", "CK", "th")
     ck.goto(f"{base_url}/repatriation/new")
-    for i in ids:
+    for name, i in zip(NAMES, ids):  # the picker searches the centre's cases; ticked ones stay ticked
+        ck.locator("#picker-find").fill(name)
+        with ck.expect_navigation():
+            ck.get_by_test_id("picker-find").click()
         ck.locator(f'input[name=case_ids][value="{i}"]').check()
+    assert ck.locator("input[name=case_ids]:checked").count() == 3
     ck.locator("#to_centre").select_option("HX")
     ck.locator("#crossing").select_option("CKG-HXY")
     ck.locator("#planned_date").fill(soon)

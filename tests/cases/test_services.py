@@ -264,3 +264,38 @@ def test_list_filters_sort_and_pages(db, make_case):
         assert services.list_cases(s, principal(s, "case", "TL")).rows == []
         admin_rows = services.list_cases(s, principal(s, "admin", "CR")).rows
         assert len(admin_rows) == 4 and all(r.full_name is None for r in admin_rows)
+
+
+def test_the_group_picker_finds_own_open_cases_by_name_id_or_number_only(db, make_case):
+    """What a group referral or a repatriation plan may add: the caller's own cases, found through
+    the blind index or by exact case number; never another centre's, never a closed or erased one."""
+    from sqlalchemy import select
+
+    from border_referral.audit.models import AuditRecord
+    from border_referral.cases.models import Case
+
+    mine = make_case(full_name="Nang Seng", latin_name="Nang Seng", id_numbers=["MM-778899"], aliases=[])
+    closed = make_case(full_name="Nang Seng", latin_name="Nang Seng", id_numbers=[], aliases=[])
+    theirs = make_case(centre="TL", full_name="Nang Seng", latin_name="Nang Seng", id_numbers=[], aliases=[])
+    with db() as s:
+        s.get(Case, closed).status = "closed"
+        their_number = s.get(Case, theirs).case_number
+        my_number = s.get(Case, mine).case_number
+    with db() as s:
+        cr = principal(s, "case", "CR")
+        by_name = services.find_for_picker(s, cr, "nang seng")
+        assert [r.case.id for r in by_name] == [mine] and by_name[0].full_name == "Nang Seng"
+        assert [r.case.id for r in services.find_for_picker(s, cr, "MM-778899")] == [mine]
+        assert [r.case.id for r in services.find_for_picker(s, cr, my_number.lower())] == [mine]
+        assert services.find_for_picker(s, cr, their_number) == []
+        assert services.find_for_picker(s, cr, "nang seng", exclude={mine}) == []
+        assert services.find_for_picker(s, cr, "   ") == []
+        with pytest.raises(ValidationError):
+            services.find_for_picker(s, cr, "x" * 201)
+        # what stays ticked: only own cases, whatever ids were posted
+        assert [r.case.id for r in services.rows_by_ids(s, cr, [mine, theirs, "not-an-id"])] == [mine]
+        shown = services.picker(s, cr, chosen_ids=[mine], find="nang seng", searching=True)
+        assert [r.case.id for r in shown["chosen"]] == [mine] and shown["found"] == [] and shown["searched"]
+        s.flush()
+        actions = s.execute(select(AuditRecord.action).order_by(AuditRecord.seq.desc()).limit(2)).scalars().all()
+        assert set(actions) <= {"case.search", "case.list"}

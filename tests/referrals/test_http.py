@@ -222,4 +222,43 @@ def test_group_referral_through_the_api_and_the_pages(api, signed_in):
     page = signed_in("case", "TL").get(f"/referrals/{rid}").get_data(as_text=True)
     assert page.count('data-testid="group-person"') == 2 and "မစန္ဒာ" in page
     form = signed_in("case", "CR").get(f"/referrals/new/{ids[0]}").get_data(as_text=True)
-    assert 'data-testid="group"' in form and ids[1] in form
+    assert 'data-testid="group"' in form and 'data-testid="case-picker"' in form
+
+
+def test_the_group_picker_searches_the_whole_centre_and_saves_nothing_while_searching(api, signed_in, demo):
+    """More cases than a list page holds: the last one is found by its case number and by its name,
+    a search keeps what was typed and ticked, and the referral is saved only by the save button."""
+    from sqlalchemy import func, select
+
+    from border_referral.database import session_scope
+    from border_referral.referrals.models import Referral
+
+    cr = api("case", "CR")
+    made = [cr.post("/api/v1/cases", json={"person": {"full_name": f"Person {i:02d}", "sex": "female",
+                                                       "nationality": "MM"}}).json for i in range(30)]
+    first, last, other = made[0], made[-1], made[10]
+    web = signed_in("case", "CR")
+    url = f"/referrals/new/{first['id']}"
+
+    def count():
+        with demo.app_context(), session_scope() as s:
+            return s.execute(select(func.count()).select_from(Referral)).scalar_one()
+
+    typed = {"to_centre": "TL", "purpose": "repatriation", "shared_fields": ["full_name", "sex"],
+             "consent_given": "yes", "consent_method": "verbal", "legal_ground": "Consent; MOU 2009",
+             "case_ids": [other["id"]]}
+    page = web.post_form(url, {**typed, "find": last["case_number"], "picker": "find"}, page=url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and count() == 0
+    assert f'value="{last["id"]}"' in html and "Person 29" in html          # found by number
+    assert f'value="{other["id"]}" checked' in html                           # still ticked
+    assert 'value="Consent; MOU 2009"' in html                                # still typed
+    by_name = web.post_form(url, {**typed, "find": "Person 29", "picker": "find"}, page=url).get_data(as_text=True)
+    assert f'value="{last["id"]}"' in by_name
+    none = web.post_form(url, {**typed, "find": "Nobody Here", "picker": "find"}, page=url).get_data(as_text=True)
+    assert 'data-testid="picker-none"' in none and count() == 0
+    saved = web.post_form(url, {**typed, "case_ids": [other["id"], last["id"]]}, page=url)
+    assert saved.status_code == 302 and count() == 1
+    rid = saved.headers["Location"].rsplit("/", 1)[-1]
+    group = cr.get(f"/api/v1/referrals/{rid}").json["group"]
+    assert sorted(group) == sorted([other["case_number"], last["case_number"]])

@@ -630,13 +630,13 @@ def _in_threads(demo, jobs):
 def test_concurrent_accept_and_decline_one_wins_the_other_is_a_conflict(demo, referral, monkeypatch):
     _c, rid = referral("acknowledged")
     barrier = threading.Barrier(2, timeout=10)
-    real_save = services._save
+    real_save = services._common._save
 
     def save_together(session, r):
         barrier.wait()  # both have read the referral in state `acknowledged`
         return real_save(session, r)
 
-    monkeypatch.setattr(services, "_save", save_together)
+    monkeypatch.setattr(services.transitions, "_save", save_together)
     results = _in_threads(demo, [
         lambda s: services.perform(s, principal(s, "case", "TL"), rid, "accept").state,
         lambda s: services.perform(s, principal(s, "case", "TL"), rid, "decline", {"reason": "No capacity"}).state,
@@ -653,13 +653,14 @@ def test_concurrent_withdraw_and_message_lose_nothing(demo, referral, monkeypatc
     """A message racing a withdrawal is refused (conflict), never stored next to a shredded key."""
     _c, rid = referral("sent")
     barrier = threading.Barrier(2, timeout=10)
-    real_save = services._save
+    real_save = services._common._save
 
     def save_together(session, r):
         barrier.wait()  # both have checked the state
         return real_save(session, r)
 
-    monkeypatch.setattr(services, "_save", save_together)
+    monkeypatch.setattr(services.transitions, "_save", save_together)
+    monkeypatch.setattr(services.thread, "_save", save_together)
     results = _in_threads(demo, [
         lambda s: services.perform(s, principal(s, "case", "CR"), rid, "withdraw").state,
         lambda s: services.add_message(s, principal(s, "case", "TL"), rid, "found them", "en").id,
@@ -675,13 +676,13 @@ def test_concurrent_withdraw_and_message_lose_nothing(demo, referral, monkeypatc
 def test_concurrent_creation_gets_distinct_references(demo, make_case, monkeypatch):
     case_id = make_case()
     barrier = threading.Barrier(3, timeout=10)
-    real_next = services._next_reference
+    real_next = services._common._next_reference
 
     def next_together(session, sender, receiver):
         barrier.wait()  # all three have validated their input
         return real_next(session, sender, receiver)
 
-    monkeypatch.setattr(services, "_next_reference", next_together)
+    monkeypatch.setattr(services.creating, "_next_reference", next_together)
     results = _in_threads(demo, [
         (lambda s: services.create_referral(s, principal(s, "case", "CR"), body(case_id)).reference) for _ in range(3)])
     assert all(isinstance(x, str) for x in results), results

@@ -84,6 +84,22 @@ def test_repeating_an_action_is_harmless(db, referral):
         assert len(s.execute(select(AuditRecord).where(AuditRecord.action == "referral.acknowledge")).all()) == 1
 
 
+def test_allowed_actions_follow_the_side_the_state_and_the_role(db, referral):
+    _c, draft = referral("draft")
+    _c, sent = referral("sent")
+    _c, done = referral("completed")
+    with db() as s:
+        cr, tl = principal(s, "case", "CR"), principal(s, "case", "TL")
+        assert services.allowed_actions(cr, s.get(Referral, draft), "sender") == ["send", "withdraw"]
+        assert services.allowed_actions(tl, s.get(Referral, sent), "receiver") == ["acknowledge"]
+        assert services.allowed_actions(cr, s.get(Referral, sent), "sender") == ["withdraw"]
+        assert services.allowed_actions(principal(s, "viewer", "TL"), s.get(Referral, sent), "receiver") == []
+        assert services.allowed_actions(principal(s, "viewer", "CR"), s.get(Referral, draft), "sender") == []
+        completed = s.get(Referral, done)
+        assert services.allowed_actions(cr, completed, "sender") == []
+        assert services.allowed_actions(tl, completed, "receiver") == []
+
+
 def test_decline_needs_a_reason(db, referral):
     _c, rid = referral("acknowledged")
     with db() as s:

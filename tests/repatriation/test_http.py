@@ -110,8 +110,8 @@ def test_pages_new_plan_steps_and_list(signed_in, api, demo):
     ck = api("case", "CK")
     ids = _cases(ck, 3)
     b = signed_in("case", "CK")
-    page = b.get("/repatriation/new").get_data(as_text=True)
-    assert all(i in page for i in ids)
+    page = b.get(f"/repatriation/new?case={ids[0]}").get_data(as_text=True)  # opened from a case: ticked
+    assert 'data-testid="case-picker"' in page and ids[0] in page and ids[1] not in page
     r = b.post_form("/repatriation/new", {"case_ids": ids, "to_centre": "HX", "crossing": "CKG-HXY",
                                           "planned_date": "2001-01-01"}, page="/repatriation/new")
     assert r.status_code == 422
@@ -141,3 +141,80 @@ def test_the_partner_sees_which_centre_did_a_step_not_who(api, signed_in):
     hx_page = signed_in("case", "HX").get(f"/repatriation/{pid}").get_data(as_text=True)
     assert "case.ck@demo.border-referral.org" not in hx_page
     assert "case.ck@demo.border-referral.org" in signed_in("case", "CK").get(f"/repatriation/{pid}").get_data(as_text=True)
+
+
+def _plan_count(demo):
+    from sqlalchemy import func, select
+
+    from border_referral.database import session_scope
+    from border_referral.repatriation.models import Plan
+
+    with demo.app_context(), session_scope() as s:
+        return s.execute(select(func.count()).select_from(Plan)).scalar_one()
+
+
+def test_the_picker_searches_the_whole_centre_and_a_search_saves_nothing(api, signed_in, demo):
+    """More cases than a list page holds: the 30th is found by its case number and by its name; a
+    search (picker=find) keeps what was typed and ticked and opens no plan; the plan includes it."""
+    ck = api("case", "CK")
+    made = [ck.post("/api/v1/cases", json={"person": {"full_name": f"Person {i:02d}", "sex": "female",
+                                                       "nationality": "LA", "date_of_birth": "1998-02-02"}}).json
+            for i in range(30)]
+    first, last = made[0], made[-1]
+    web = signed_in("case", "CK")
+    url = "/repatriation/new"
+    start = web.get(f"{url}?case={first['id']}").get_data(as_text=True)
+    assert f'value="{first["id"]}" checked' in start and last["id"] not in start
+    before = _plan_count(demo)
+    typed = {"case_ids": [first["id"]], "to_centre": "HX", "crossing": "CKG-HXY", "planned_date": SOON}
+    page = web.post_form(url, {**typed, "find": last["case_number"], "picker": "find"}, page=url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and _plan_count(demo) == before
+    assert f'value="{last["id"]}"' in html and "Person 29" in html          # found by number
+    assert f'value="{first["id"]}" checked' in html                          # still ticked
+    assert f'value="{SOON}"' in html and 'selected value="HX"' in html       # still typed
+    assert 'selected value="CKG-HXY"' in html
+    by_name = web.post_form(url, {**typed, "find": "Person 29", "picker": "find"}, page=url)
+    assert by_name.status_code == 200 and f'value="{last["id"]}"' in by_name.get_data(as_text=True)
+    none = web.post_form(url, {**typed, "find": "Nobody Here", "picker": "find"}, page=url).get_data(as_text=True)
+    assert 'data-testid="picker-none"' in none and _plan_count(demo) == before
+    saved = web.post_form(url, {**typed, "case_ids": [first["id"], last["id"]]}, page=url)
+    assert saved.status_code == 302 and _plan_count(demo) == before + 1
+    pid = saved.location.rsplit("/", 1)[-1]
+    persons = {p["case_number"] for p in ck.get(f"/api/v1/repatriations/{pid}").json["persons"]}
+    assert persons == {first["case_number"], last["case_number"]}
+
+
+def test_a_refused_handover_comes_back_as_typed(api, signed_in, demo, plan):
+    pid, _ids = plan("CK", ready=True)
+    web = signed_in("case", "CK")
+    url = f"/repatriation/{pid}"
+    signature = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    typed = {"handed_over_at": "2099-01-01T10:00", "crossing": "CKG-HXY",
+             "sending-0-name": "Pol. Maj. Chai", "sending-0-position": "Inspector", "sending-0-agency": "Immigration",
+             "receiving-0-name": "Mr. Bounmy", "belongings": "One bag", "documents": "Certificate of identity",
+             "signature-sending": signature}
+    r = web.post_form(f"{url}/handover", typed, page=url)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert translated(demo, "th", "The time cannot be in the future.") in html
+    for value in ("2099-01-01T10:00", "Pol. Maj. Chai", "Inspector", "Immigration", "Mr. Bounmy"):
+        assert f'value="{value}"' in html
+    assert ">One bag</textarea>" in html and ">Certificate of identity</textarea>" in html
+    assert f'id="signature-sending" value="{signature}"' in html and f'src="{signature}"' in html
+    assert api("case", "CK").get(f"/api/v1/repatriations/{pid}").json["state"] == "ready"
+
+
+def test_a_refused_step_comes_back_as_typed_and_others_answer_plainly(api, signed_in, demo, plan):
+    pid, _ids = plan("CK")
+    web = signed_in("case", "CK")
+    url = f"/repatriation/{pid}"
+    r = web.post_form(f"{url}/steps/consent", {"state": "done", "version": "1", "date": "not a date",
+                                               "language": "ລາວ", "note": "Asked twice"}, page=url)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert 'value="ລາວ"' in html and ">Asked twice</textarea>" in html
+    assert web.post_form(f"{url}/steps/family_assessment", {"state": "done", "version": "1"},
+                         page=url).status_code == 403
+    assert signed_in("case", "MS").post_form(f"{url}/steps/consent", {"state": "done", "version": "1"},
+                                             page="/repatriation/").status_code == 404

@@ -224,8 +224,8 @@ def test_shelter_can_be_deactivated_only_in_the_own_centre(signed_in, demo):
     from border_referral.screening.models import Shelter
     with demo.app_context(), session_scope() as s:
         ident = s.query(Shelter).one().id
-    assert b.post_form(f"/screening/settings/shelters/{ident}", {"active": "0"}, page="/screening/settings").status_code == 302
+    assert b.post_form(f"/screening/settings/shelters/{ident}", {"toggle-active": "0"}, page="/screening/settings").status_code == 302
     with demo.app_context(), session_scope() as s:
         assert s.get(Shelter, ident).active is False
     other = signed_in("admin", "TL")
-    assert other.post_form(f"/screening/settings/shelters/{ident}", {"active": "1"}, page="/screening/settings").status_code == 404
+    assert other.post_form(f"/screening/settings/shelters/{ident}", {"toggle-active": "1"}, page="/screening/settings").status_code == 404

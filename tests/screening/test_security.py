@@ -129,7 +129,7 @@ def test_only_admins_manage_settings(signed_in, demo):
         assert b.get("/screening/settings").status_code == 403
         if token:
             assert b.client.post(f"/screening/settings/shelters/{ident}",
-                                 data={"toggle-csrf_token": token, "active": "0"}).status_code in (302, 403)
+                                 data={"toggle-csrf_token": token, "toggle-active": "0"}).status_code in (302, 403)
     with demo.app_context(), session_scope() as s:
         assert s.get(Shelter, ident).active is True
 
@@ -306,7 +306,7 @@ def test_fixed_F06_unicode_digit_shelter_id_is_a_500(signed_in):
     """views.py toggle_shelter: '²'.isdigit() is True but int('²') raises ValueError."""
     b = signed_in("admin", "CR")
     token = csrf_from(b.get("/screening/settings").get_data(as_text=True))
-    r = b.client.post("/screening/settings/shelters/%C2%B2", data={"toggle-csrf_token": token, "active": "0"})
+    r = b.client.post("/screening/settings/shelters/%C2%B2", data={"toggle-csrf_token": token, "toggle-active": "0"})
     assert r.status_code in (302, 404), r.status_code
 
 

@@ -1,0 +1,164 @@
+"""Reading a plan, the list of plans, the plans of a case, and erasure of a case."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ... import audit, events
+from ..labels import ACTIONS as ACTION_LABELS
+from ...auth.models import User
+from ...auth.permissions import require_role
+from ...cases import services as cases
+from ...cases.models import Case
+from ...centres.models import Centre
+from ..models import ACTIVE_STATES, FollowUp, Plan, PlanPerson, PlanStep
+from ._common import READ_ROLES, _centre, _get, _save, _today, _vault
+from .steps import _persons, _steps, open_steps
+from .handover import manifest_late
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class PersonView:
+    person: PlanPerson
+    name: str | None
+    latin_name: str | None
+    travel_document: dict | None
+    escort: dict | None
+    case: Case | None = None
+
+
+@dataclass
+class PlanView:
+    plan: Plan
+    side: str
+    host: Centre
+    home: Centre
+    persons: list[PersonView]
+    steps: list[tuple[PlanStep, dict, str | None]]
+    manifest: dict | None
+    handover: dict | None
+    reception: dict | None
+    stop: dict
+    follow_ups: list[tuple[FollowUp, str | None, bool]]
+    blocking: list[str]
+    timeline: list = field(default_factory=list)
+
+    @property
+    def manifest_late(self) -> bool:
+        return manifest_late(self.plan)
+
+
+def read_plan(session: Session, actor, plan_id: str) -> PlanView:
+    plan, side = _get(session, actor, plan_id)
+    vault = _vault(session, plan)
+    shared = vault.read(plan, list(Plan.__encrypted__), actor=actor, action="repatriation.read",
+                        details={"side": side})
+    persons = []
+    manifest_rows = {r["case_number"]: r for r in ((shared.get("manifest") or {}).get("persons") or [])}
+    for p in _persons(session, plan):
+        extra = vault.decrypt_unaudited(p, ["travel_document", "escort"])
+        name = latin = case = None
+        if side == "host":
+            case = session.get(Case, p.case_id)
+            if case is not None and case.erased_at is None and "full_name" in cases.visible_fields(actor):
+                values = cases.case_vault(session, case).read(case, ["full_name", "latin_name"], actor=actor,
+                                                          action="case.read_for_repatriation", details={"plan": plan.id})
+                name, latin = values.get("full_name"), values.get("latin_name")
+        else:
+            row = manifest_rows.get(p.case_number) or {}
+            name, latin = row.get("full_name"), row.get("latin_name")
+        persons.append(PersonView(p, name, latin, extra.get("travel_document"), extra.get("escort"), case))
+    plan_steps = _steps(session, plan)
+    done_by = {s.done_by_id for s in plan_steps if s.done_by_id}
+    users = dict(session.execute(select(User.id, User.email).where(User.id.in_(done_by))).all()) if done_by else {}
+    # Persons, steps and follow-ups of the page are on one record (repatriation.read_details) below.
+    steps = [(s, vault.decrypt_unaudited(s, ["note", "details"]), users.get(s.done_by_id)) for s in plan_steps]
+    audit.record(session, actor, "repatriation.read_details", plan,
+                 {"persons": len(persons), "fields": ["details", "escort", "note", "report", "travel_document"]},
+                 read=True)
+    today = _today(_centre(session, plan.home_centre_id))
+    fus = session.execute(select(FollowUp).where(FollowUp.plan_id == plan.id).order_by(FollowUp.due_on)).scalars().all()
+    follow_ups = [(f, vault.decrypt_unaudited(f, ["report"])["report"], f.submitted_at is None and f.due_on < today) for f in fus]
+    from ...audit.models import AuditRecord
+
+    timeline = session.execute(select(AuditRecord.at, AuditRecord.action, AuditRecord.actor_centre, User.email)
+                               .outerjoin(User, User.id == AuditRecord.actor_id)
+                               .where(AuditRecord.target_type == "repatriation_plan", AuditRecord.target_id == plan.id,
+                                      AuditRecord.action.in_(tuple(ACTION_LABELS)))
+                               .order_by(AuditRecord.seq.desc()).limit(100)).all()
+    return PlanView(plan, side, _centre(session, plan.host_centre_id), _centre(session, plan.home_centre_id), persons,
+                    steps, shared.get("manifest"), shared.get("handover"), shared.get("reception"),
+                    {"reason": shared.get("stop_reason"), "alternative": shared.get("alternative")}, follow_ups,
+                    open_steps(session, plan), timeline)
+
+
+@dataclass
+class PlanRow:
+    plan: Plan
+    partner: Centre
+    side: str
+    persons: int
+    overdue_follow_ups: int
+    due_follow_ups: list
+
+
+def list_plans(session: Session, actor, *, state=None, crossing=None, direction=None, this_week: bool = False) -> list[PlanRow]:
+    require_role(actor, *READ_ROLES)
+    from sqlalchemy import func, or_
+
+    q = select(Plan).where(or_(Plan.host_centre_id == actor.centre_id, Plan.home_centre_id == actor.centre_id))
+    if state:
+        q = q.where(Plan.state == state)
+    if crossing:
+        q = q.where(Plan.crossing_code == crossing)
+    if direction:
+        q = q.where(Plan.direction == direction)
+    today = _today(_centre(session, actor.centre_id))
+    if this_week:
+        q = q.where(Plan.planned_date >= today, Plan.planned_date <= today + timedelta(days=7),
+                    Plan.state.in_(("planning", "ready")))
+    plans = session.execute(q.order_by(Plan.planned_date.is_(None), Plan.planned_date, Plan.created_at.desc())
+                            .limit(500)).scalars().all()
+    centres = {c.id: c for c in session.execute(select(Centre)).scalars()}
+    rows = []
+    for p in plans:
+        n = session.execute(select(func.count()).select_from(PlanPerson).where(PlanPerson.plan_id == p.id)).scalar_one()
+        fus = session.execute(select(FollowUp).where(FollowUp.plan_id == p.id, FollowUp.submitted_at.is_(None))
+                              .order_by(FollowUp.due_on)).scalars().all()
+        side = "host" if p.host_centre_id == actor.centre_id else "home"
+        partner = centres[p.home_centre_id if side == "host" else p.host_centre_id]
+        rows.append(PlanRow(p, partner, side, n, sum(1 for f in fus if f.due_on < today), fus))
+    return rows
+
+
+def plans_of_case(session: Session, actor, case: Case) -> list[Plan]:
+    if case.centre_id != actor.centre_id or not actor.has_role(*READ_ROLES):
+        return []
+    return session.execute(select(Plan).join(PlanPerson, PlanPerson.plan_id == Plan.id)
+                           .where(PlanPerson.case_id == case.id).order_by(Plan.created_at.desc())).scalars().all()
+
+
+@events.case_erased.connect
+def erase_for_case(case: Case, *, session: Session) -> None:
+    """On erasure of a case: the person leaves every plan's shared record (manifest row, travel
+    document, escort); an active plan with nobody else on it stops."""
+    for person in session.execute(select(PlanPerson).where(PlanPerson.case_id == case.id)).scalars():
+        plan = session.get(Plan, person.plan_id)
+        vault = _vault(session, plan)
+        person.travel_document = person.escort = None
+        session.add(person)
+        manifest = vault.decrypt_unaudited(plan, ["manifest"])["manifest"]  # erasure: rewritten, not shown
+        if manifest:
+            manifest["persons"] = [r for r in manifest.get("persons") or [] if r.get("case_number") != person.case_number]
+            vault.write(plan, {"manifest": manifest})
+        others = [p for p in _persons(session, plan) if p.id != person.id]
+        if plan.state in ACTIVE_STATES and not others:
+            plan.state = "stopped"
+            vault.write(plan, {"stop_reason": None})
+        _save(session, plan)
+        audit.record(session, None, "repatriation.person_erased", plan, {"person": person.id})
