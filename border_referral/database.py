@@ -5,6 +5,7 @@ response is a success (status < 400) and rolls back otherwise, before anything r
 client, so a failed commit becomes an error page and never a false success."""
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_app_context
@@ -13,8 +14,23 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 
+def _private_sqlite_file(url: str) -> None:
+    """The SQLite file (and so its -wal and -shm files, which SQLite creates with the same mode)
+    is readable by its owner only: it holds ciphertext, but also case numbers, coded fields and the
+    audit log."""
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
 def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
 
         @event.listens_for(engine, "connect")

@@ -101,8 +101,10 @@ def moment(data: dict, field: str, tz: str, *, required: bool = False) -> dateti
         raise ValidationError(_l("Enter a date and time, e.g. 2026-11-24T13:30+07:00."), field=field) from None
 
 
-def day(data: dict, field: str, *, required: bool = False) -> date | None:
-    """A calendar date (YYYY-MM-DD or a date) between the years 2000 and 2100."""
+def day(data: dict, field: str, *, required: bool = False, first_year: int = FIRST_YEAR,
+        not_after: date | None = None) -> date | None:
+    """A calendar date (YYYY-MM-DD or a date) from `first_year` (2000; 1900 for birth dates) to 2100,
+    and not later than `not_after` when given (a birth date is never in the future)."""
     value = data.get(field)
     if value in (None, ""):
         if required:
@@ -115,7 +117,9 @@ def day(data: dict, field: str, *, required: bool = False) -> date | None:
             parsed = date.fromisoformat(str(value))
         except ValueError:
             raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field=field) from None
-    if parsed.year < FIRST_YEAR:
+    if not_after is not None and parsed > not_after:
+        raise ValidationError(_l("The date cannot be in the future."), field=field)
+    if parsed.year < first_year:
         raise ValidationError(_l("The date is too far in the past."), field=field)
     if parsed.year > LAST_YEAR:
         raise ValidationError(_l("The date is too far in the future."), field=field)

@@ -104,6 +104,14 @@ def init_app(app: Flask) -> None:
             session.clear()
             flash(_("Your session expired after a period of inactivity. Please sign in again."), "info")
             return redirect(url_for("auth.sign_in"))
+        # However active, a session ends SESSION_MAX_HOURS after signing in (a session without the
+        # time, from before this rule, ends now).
+        if now - int(session.get("signed_in_at", 0)) > current_app.config["SESSION_MAX_HOURS"] * 3600:
+            logout_user()
+            session.clear()
+            flash(_("Your session has ended after %(hours)s hours. Please sign in again.",
+                    hours=current_app.config["SESSION_MAX_HOURS"]), "info")
+            return redirect(url_for("auth.sign_in"))
         session["seen"] = now
         return None
 
@@ -116,6 +124,8 @@ def init_app(app: Flask) -> None:
         h["X-Frame-Options"] = "DENY"
         h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         h["X-Request-Id"] = g.get("request_id", "")
+        if request.is_secure:  # over HTTPS (directly or, with PROXY_FIX_HOPS, behind a proxy): stay on it
+            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.endpoint != "static":
             h["Cache-Control"] = "no-store"
         return response

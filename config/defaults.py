@@ -20,6 +20,8 @@ BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
 
 # Sessions: expire after this many minutes without a request.
 SESSION_IDLE_MINUTES = 30
+# ... and in any case this many hours after signing in (an absolute lifetime).
+SESSION_MAX_HOURS = 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # None: Secure is set whenever the request came over HTTPS (see web.py). True/False force it.
@@ -44,6 +46,12 @@ LOGIN_WINDOW_MINUTES = 15
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 ATTACHMENT_DIR = ""
 MAX_CONTENT_LENGTH = 21 * 1024 * 1024
+# Pictures are decoded (to drop EXIF/GPS) only up to this many pixels (40 MP: a 7,000 x 5,700
+# photo), and each process decodes at most IMAGE_WORK_CONCURRENCY at once; an upload waits at most
+# IMAGE_WORK_WAIT_SECONDS for its turn, then is refused with 503.
+IMAGE_MAX_PIXELS = 40_000_000
+IMAGE_WORK_CONCURRENCY = 2
+IMAGE_WORK_WAIT_SECONDS = 30
 
 # Trust X-Forwarded-* from this many proxies (0 when gunicorn faces clients directly).
 PROXY_FIX_HOPS = 0

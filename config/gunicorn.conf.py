@@ -11,3 +11,8 @@ accesslog = "-"
 access_log_format = '{"logger":"access","remote":"%(h)s","method":"%(m)s","path":"%(U)s","status":%(s)s,"bytes":"%(B)s","ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
 errorlog = "-"
 forwarded_allow_ips = "127.0.0.1"
+
+# Do not announce the server software and its version in every answer ("Server: gunicorn/27.0.1").
+import gunicorn.http.wsgi  # noqa: E402
+
+gunicorn.http.wsgi.SERVER = "border_referral"

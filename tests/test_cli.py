@@ -14,7 +14,7 @@ def test_seed_demo_is_idempotent_and_prints_accounts(app):
     second = run(app, "seed-demo")
     assert second.exit_code == 0 and "users +0" in second.output
     with app.app_context(), session_scope() as s:
-        assert len(s.execute(select(User.id)).all()) == 30  # five accounts in each of the six centres
+        assert len(s.execute(select(User.id)).all()) == 31  # five in each of the six centres, and the network administrator
 
 
 def test_init_db_is_repeatable(app):

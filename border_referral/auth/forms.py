@@ -58,6 +58,7 @@ class UserEditForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"), validators=[Length(max=100)])
+    password = PasswordField(_l("Current password"))
 
 
 class PasswordForm(FlaskForm):

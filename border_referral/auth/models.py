@@ -8,7 +8,14 @@ from sqlmodel import Field, SQLModel
 
 from ..util import manual_version, new_id, utcnow
 
+# The roles of a centre's staff (what a centre's administrator grants on the users page).
 ROLES = ("admin", "caseworker", "mdt", "secretariat", "viewer", "supervisor")
+# Roles that read personal data of cases (an administrator cannot give one to their own account).
+DATA_ROLES = frozenset({"caseworker", "mdt", "viewer", "supervisor"})
+# `network_admin` maintains the network's reference data (centres, crossings, partnerships); it is
+# granted only by another network administrator or on the server's command line.
+NETWORK_ROLES = ("network_admin",)
+ALL_ROLES = ROLES + NETWORK_ROLES
 
 
 class User(SQLModel, table=True):

@@ -19,8 +19,8 @@ from ..centres.models import Centre
 from ..errors import Conflict, NotFound, PermissionDenied, ServiceError, Throttled, ValidationError
 from ..i18n import valid_locale
 from ..util import utcnow
-from .models import ROLES, ApiToken, SignInFailure, User, UserRole
-from .passwords import dummy_verify, hash_password, needs_rehash, verify_password
+from .models import ALL_ROLES, DATA_ROLES, ApiToken, SignInFailure, User, UserRole
+from .passwords import DEMO_PASSWORD, dummy_verify, hash_password, needs_rehash, too_easy, verify_password
 from .permissions import Principal, require_role
 
 TOKEN_PREFIX = "br_"
@@ -72,7 +72,7 @@ def normalise_email(email: str) -> str:
         raise ValidationError(_l("Enter a valid e-mail address."), field="email") from None
 
 
-def check_password_strength(password: str, email: str = "") -> None:
+def check_password_strength(password: str, email: str = "", *, allow_demo: bool = False) -> None:
     minimum = current_app.config.get("PASSWORD_MIN_LENGTH", 12)
     if len(password or "") < minimum:
         raise ValidationError(
@@ -82,16 +82,34 @@ def check_password_strength(password: str, email: str = "") -> None:
         raise ValidationError(_l("The password is too simple: use more different characters."), field="password")
     if email and password.lower() == email.lower():
         raise ValidationError(_l("The password must not be the e-mail address."), field="password")
+    if password == DEMO_PASSWORD:
+        if allow_demo:  # the demo accounts of `flask seed-demo`, whose password the README publishes
+            return
+        raise ValidationError(_l("This password is published with the demo data: choose another."), field="password")
+    if too_easy(password, email):
+        raise ValidationError(_l("This password is among the first a guesser tries (a common word, a name or a "
+                                 "keyboard run with digits around it): choose another."), field="password")
 
 
 def _check_roles(roles) -> list[str]:
     roles = sorted(set(roles or []))
     if not roles:
         raise ValidationError(_l("Choose at least one role."), field="roles")
-    unknown = [r for r in roles if r not in ROLES]
+    unknown = [r for r in roles if r not in ALL_ROLES]
     if unknown:
         raise ValidationError(_l("Unknown role: %(role)s.", role=", ".join(unknown)), field="roles")
     return roles
+
+
+NETWORK_ROLE = "network_admin"
+
+
+def _check_network_grant(actor: Principal | None, before, after) -> None:
+    """Only a network administrator (or the command line, actor None) grants or removes the
+    network administrator role: a centre's administrator cannot make themselves one."""
+    if actor is not None and (NETWORK_ROLE in set(before)) != (NETWORK_ROLE in set(after)) \
+            and not actor.has_role(NETWORK_ROLE):
+        raise PermissionDenied()
 
 
 def _centre_by_code(session: Session, code: str) -> Centre:
@@ -104,7 +122,7 @@ def _centre_by_code(session: Session, code: str) -> Centre:
 # ---------------------------------------------------------------- users
 
 def create_user(session: Session, actor: Principal | None, *, email: str, password: str, centre_code: str,
-                roles, locale: str | None = None, display_name: str = "") -> User:
+                roles, locale: str | None = None, display_name: str = "", demo: bool = False) -> User:
     """Create an account. `actor` None means the command line (an operator on the server)."""
     if actor is not None:
         require_role(actor, "admin")
@@ -113,7 +131,8 @@ def create_user(session: Session, actor: Principal | None, *, email: str, passwo
     if actor is not None and actor.centre_id != centre.id:
         raise PermissionDenied(_l("Administrators create accounts for their own centre only."))
     roles = _check_roles(roles)
-    check_password_strength(password, email)
+    _check_network_grant(actor, [], roles)
+    check_password_strength(password, email, allow_demo=demo and actor is None)
     if locale and not valid_locale(locale):
         raise ValidationError(_l("Unknown language: %(code)s.", code=locale), field="locale")
     if len(display_name or "") > 200:
@@ -136,6 +155,8 @@ def _user_in_scope(session: Session, actor: Principal, user_id: str) -> User:
     user = session.get(User, user_id)
     if user is None or user.centre_id != actor.centre_id:
         raise NotFound()
+    if NETWORK_ROLE in roles_of(session, user.id) and not actor.has_role(NETWORK_ROLE):
+        raise NotFound()  # the network's account, not the centre's
     return user
 
 
@@ -148,7 +169,9 @@ def _check_version(obj, version) -> None:
 def list_users(session: Session, actor: Principal) -> list[tuple[User, frozenset]]:
     require_role(actor, "admin")
     users = session.execute(select(User).where(User.centre_id == actor.centre_id).order_by(User.email)).scalars().all()
-    return [(u, roles_of(session, u.id)) for u in users]
+    rows = [(u, roles_of(session, u.id)) for u in users]
+    # a network administrator's account is the network's: a centre's administrator does not manage it
+    return [(u, r) for u, r in rows if actor.has_role(NETWORK_ROLE) or NETWORK_ROLE not in r]
 
 
 def get_user(session: Session, actor: Principal, user_id: str) -> tuple[User, frozenset]:
@@ -163,6 +186,10 @@ def update_user(session: Session, actor: Principal, user_id: str, *, roles, acti
     if user.id == actor.id and (not active or "admin" not in roles):
         raise ValidationError(_l("You cannot disable your own account or remove your own administrator role."))
     before = sorted(roles_of(session, user.id))
+    if user.id == actor.id and set(roles) & DATA_ROLES - set(before):
+        raise PermissionDenied(_l("You cannot give your own account access to case data: another administrator "
+                                  "of your centre must do it."))
+    _check_network_grant(actor, before, roles)
     changes = {}
     if before != roles:
         session.execute(delete(UserRole).where(UserRole.user_id == user.id))
@@ -221,8 +248,19 @@ def change_password(session: Session, actor: Principal, current: str, new: str) 
     user.session_nonce = secrets.token_hex(16)
     user.version += 1
     session.add(user)
+    revoked = _revoke_all_tokens(session, user.id)
     session.flush()
-    audit.record(session, actor, "user.password_change", user)
+    audit.record(session, actor, "user.password_change", user, {"tokens_revoked": revoked})
+
+
+def _revoke_all_tokens(session: Session, user_id: str) -> int:
+    """A new password ends what the old one made: every API token of the account stops working."""
+    now = utcnow()
+    tokens = session.execute(select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).scalars().all()
+    for token in tokens:
+        token.revoked_at = now
+        session.add(token)
+    return len(tokens)
 
 
 # ---------------------------------------------------------------- sign-in
@@ -280,6 +318,14 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
 
 
 def sign_out(session: Session, actor: Principal) -> None:
+    """Signing out ends the session for good: a copy of the cookie taken before (a shared computer,
+    a stolen cookie) no longer signs anyone in. The session check compares the user's nonce, so this
+    signs the user out of every browser at once (README, "Sessions")."""
+    user = session.get(User, actor.id)
+    if user is not None:
+        user.session_nonce = secrets.token_hex(16)
+        session.add(user)
+        session.flush()
     audit.record(session, actor, "auth.sign_out", ("user_account", actor.id))
 
 
@@ -289,11 +335,19 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, actor: Principal | None, user_id: str, name: str = "") -> tuple[ApiToken, str]:
-    """Return the stored token and the token itself, which is shown once and never stored."""
+def create_token(session: Session, actor: Principal | None, user_id: str, name: str = "", *,
+                 password: str | None = None) -> tuple[ApiToken, str]:
+    """Return the stored token and the token itself, which is shown once and never stored.
+
+    Only the user creates their own tokens, after typing their password again (a token acts as
+    them: an administrator who could make one for a case worker could read every case as that
+    person). `actor` None is the command line, an operator on the server."""
     user = session.get(User, user_id)
-    if actor is not None and (user is None or actor.id != user_id):
-        user = _user_in_scope(session, actor, user_id)
+    if actor is not None:
+        if user is None or actor.id != user_id:
+            raise PermissionDenied(_l("Only the owner of an account creates its tokens."))
+        if not verify_password(user.password_hash, password or ""):
+            raise ValidationError(_l("The current password is not correct."), field="password")
     if user is None:
         raise NotFound()
     if not user.active:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
@@ -7,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..database import get_session
-from ..errors import ServiceError
+from ..errors import ServiceError, ValidationError
 from ..i18n import valid_locale
 from ..web import public, show_service_error
 from . import services
@@ -46,6 +48,7 @@ def sign_in():
             lang = session.get("lang")
             session.clear()
             session.permanent = True
+            session["signed_in_at"] = int(time.time())  # for the absolute lifetime (web.py)
             login_user(principal)
             if principal.locale is None and lang:
                 services.set_locale(get_session(), principal, lang)
@@ -115,7 +118,12 @@ def _create_token(user_id: str, back: str):
     if not form.validate_on_submit():
         flash(_("The form has expired. Reload the page and try again."), "error")
         return redirect(back)
-    _token, plain = services.create_token(get_session(), current_user, user_id, form.name.data)
+    try:
+        _token, plain = services.create_token(get_session(), current_user, user_id, form.name.data,
+                                              password=form.password.data)
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+        return redirect(back)
     # Shown once, on this response only; never put in a URL or the session.
     return render_template("auth/token_created.html", token=plain, back=back)
 
@@ -171,7 +179,3 @@ def edit_user(user_id):
                            token_form=TokenForm(), empty=EmptyForm()), status
 
 
-@bp.post("/admin/users/<user_id>/tokens")
-def create_user_token(user_id):
-    services.get_user(get_session(), current_user, user_id)
-    return _create_token(user_id, url_for("auth.edit_user", user_id=user_id))

@@ -19,6 +19,7 @@ from ..auth.permissions import require_role
 from ..centres.models import Centre
 from ..crypto import blind
 from ..crypto.envelope import destroy
+from ..crypto.errors import IntegrityFailure, KeyUnavailable
 from ..crypto.rotation import rotate
 from ..database import on_commit
 from ..crypto.models import DataKey
@@ -78,9 +79,15 @@ def case_vault(session: Session, case: Case) -> Vault:
 # ---------------------------------------------------------------- numbering and indexes
 
 def _next_number(session: Session, centre: Centre, today: date) -> tuple[str, int, int]:
-    fy = thai_fiscal_year(today)
+    """The next case number in the owning centre's own fiscal year and format (centres/jurisdictions.py):
+    CR-2570-0042 (Thai fiscal year in B.E.), TL-2026/27-0007 (April-March), HX-2026-0007 (calendar year).
+    The counter is keyed by the profile's fiscal-year key."""
+    from ..centres import jurisdictions
+
+    profile = jurisdictions.profile_for_country(centre.country_code)
+    fy = jurisdictions.fiscal_year(profile, today)
     last = next_in_sequence(session, CaseCounter, centre.id, "fiscal_year", fy)
-    return f"{centre.code}-{fy}-{last:04d}", fy, last
+    return profile.case_number(centre.code, jurisdictions.fiscal_label(profile, fy), last), fy, last
 
 
 def _reindex(session: Session, case: Case, centre_code: str, values: dict) -> None:
@@ -199,9 +206,18 @@ def _rows(session: Session, actor, cases: list[Case], action: str) -> list[CaseR
     if IDENTITY not in visible_groups(actor) or not cases:
         return [CaseRow(c, None) for c in cases]
     # Each case has a key of its own, so read_many does not apply: the page's read is recorded once, below.
-    rows = [CaseRow(c, case_vault(session, c).decrypt_unaudited(c, ["full_name"])["full_name"]) for c in cases]
+    rows = [CaseRow(c, _name_or_none(session, c)) for c in cases]
     audit.record(session, actor, action, ("case_file", None), {"cases": [c.id for c in cases]}, read=True)
     return rows
+
+
+def _name_or_none(session: Session, case: Case) -> str | None:
+    """One damaged record (a key or a field that no longer decrypts) must not take the whole list
+    or search down: its row shows the case number without a name; the vault has logged the failure."""
+    try:
+        return case_vault(session, case).decrypt_unaudited(case, ["full_name"])["full_name"]
+    except (IntegrityFailure, KeyUnavailable):
+        return None
 
 
 def list_cases(session: Session, actor, *, status=None, nationality=None, exploitation_type=None,

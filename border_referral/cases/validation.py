@@ -29,21 +29,9 @@ _plain, _text, _choice, _text_list = inputs.plain, inputs.text, inputs.choice, i
 
 
 def _date(data, field, *, today: date):
-    value = data.get(field)
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        parsed = value
-    else:
-        try:
-            parsed = date.fromisoformat(str(value))
-        except ValueError:
-            raise ValidationError(_l("Enter a date as YYYY-MM-DD."), field=field) from None
-    if parsed > today:
-        raise ValidationError(_l("The date cannot be in the future."), field=field)
-    if parsed.year < 1900:
-        raise ValidationError(_l("The date is too far in the past."), field=field)
-    return parsed.isoformat()
+    """A past date of the person's life (birth, found), kept as YYYY-MM-DD text in the sealed fields."""
+    parsed = inputs.day(data, field, first_year=1900, not_after=today)
+    return parsed.isoformat() if parsed else None
 
 
 def _age(data, field):

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from typing import Optional
+
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from sqlmodel import SQLModel
 
-from ..api import documented
+from ..api import documented, json_body
 from ..database import get_session
-from . import services
+from ..util import iso_utc
+from . import proposals, services
+from .models import Partnership
 
 bp = Blueprint("centres_api", __name__)
 
@@ -39,3 +43,102 @@ def list_centres():
         for c in services.centres(session, active_only=True)
     ]
     return jsonify(CentreList(items=items).model_dump())
+
+
+# ---------------------------------------------------------------- partnership proposals
+
+class ProposalIn(SQLModel):
+    members: list[str]
+
+
+class ProposalOut(SQLModel):
+    id: str
+    partnership: str
+    state: str
+    members: list[str]
+    previous_members: list[str]
+    answers: dict[str, str]
+    created_at: Optional[str] = None
+    decided_at: Optional[str] = None
+
+
+class ProposalList(SQLModel):
+    items: list[ProposalOut]
+
+
+def proposal_json(session, p) -> dict:
+    return ProposalOut(id=p.id, partnership=session.get(Partnership, p.partnership_id).code, state=p.state,
+                       members=p.member_codes, previous_members=p.previous_codes,
+                       answers=proposals.answers(session, p), created_at=iso_utc(p.created_at),
+                       decided_at=iso_utc(p.decided_at)).model_dump()
+
+
+@bp.post("/partnerships/<code>/proposals")
+@documented("Propose a partnership's new membership (network administrator or administrator of a member "
+            "centre); taking centres out applies at once", request_model=ProposalIn,
+            responses={201: ("The proposal, pending or applied", ProposalOut), 403: ("Not allowed", None),
+                       409: ("Another change is waiting for approval", None)}, tag="reference")
+def propose(code):
+    session = get_session()
+    p = proposals.propose(session, current_user, code, json_body())
+    return jsonify(proposal_json(session, p)), 201
+
+
+@bp.get("/partnership-proposals")
+@documented("Partnership proposals concerning the caller's centre (administrators)",
+            responses={200: ("Proposals", ProposalList)}, tag="reference",
+            parameters=[{"name": "state", "in": "query", "required": False, "schema": {"type": "string"}}])
+def list_proposals():
+    session = get_session()
+    state = request.args.get("state") or None
+    return jsonify({"items": [proposal_json(session, p) for p in proposals.for_actor(session, current_user, state)]})
+
+
+@bp.get("/partnership-proposals/<proposal_id>")
+@documented("One partnership proposal", responses={200: ("The proposal", ProposalOut)}, tag="reference")
+def read_proposal(proposal_id):
+    session = get_session()
+    return jsonify(proposal_json(session, proposals.get(session, current_user, proposal_id)))
+
+
+@bp.post("/partnership-proposals/<proposal_id>/approve")
+@documented("Approve a proposal for the caller's centre (administrator of a centre concerned); it applies "
+            "when every centre concerned has approved", responses={200: ("The proposal", ProposalOut),
+                                                                  409: ("No longer pending", None)}, tag="reference")
+def approve_proposal(proposal_id):
+    session = get_session()
+    return jsonify(proposal_json(session, proposals.decide(session, current_user, proposal_id, "approved")))
+
+
+@bp.post("/partnership-proposals/<proposal_id>/reject")
+@documented("Refuse a proposal for the caller's centre; one refusal stops it",
+            responses={200: ("The proposal", ProposalOut), 409: ("No longer pending", None)}, tag="reference")
+def reject_proposal(proposal_id):
+    session = get_session()
+    return jsonify(proposal_json(session, proposals.decide(session, current_user, proposal_id, "rejected")))
+
+
+class JurisdictionPublic(SQLModel):
+    country: str
+    legal_basis: dict
+    clocks: dict
+    outcomes: list[str]
+    child_age: int
+    child_age_source: str
+    data_protection_law: str
+    legal_grounds: list[dict]
+    fiscal_year: dict
+
+
+class JurisdictionList(SQLModel):
+    items: list[JurisdictionPublic]
+
+
+@bp.get("/jurisdictions")
+@documented("The law and calendar of each country of the network: clocks (null where the law sets none), MDT "
+            "outcomes, child age, fiscal year and the legal grounds for a transfer across the border",
+            responses={200: ("One profile per country code", JurisdictionList)}, tag="reference")
+def list_jurisdictions():
+    from . import jurisdictions
+
+    return jsonify({"items": [jurisdictions.as_json(p) for p in jurisdictions.PROFILES.values()]})

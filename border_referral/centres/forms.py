@@ -20,7 +20,8 @@ class NamedForm(FlaskForm):
 
 
 class CrossingForm(NamedForm):
-    pass
+    country_a = SelectField(_l("Country"))
+    country_b = SelectField(_l("Country"))
 
 
 class CentreForm(NamedForm):

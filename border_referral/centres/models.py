@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from ..util import manual_version
+from ..util import manual_version, new_id, utcnow
 
 LANGS = ("th", "my", "lo", "en")
 
@@ -57,8 +58,15 @@ class CrossingPoint(NamedInFourLanguages, Versioned, SQLModel, table=True):
     name_my: str = Field(max_length=200)
     name_lo: str = Field(max_length=200)
     name_en: str = Field(max_length=200)
+    # The border the crossing is on: the two countries (ISO codes). A crossing belongs to the
+    # border, and any centre on that border may be listed for it.
+    country_a: Optional[str] = Field(default=None, max_length=2)
+    country_b: Optional[str] = Field(default=None, max_length=2)
     active: bool = Field(default=True)
     version: int = Field(default=1)
+
+    def on_border(self, country_1: str, country_2: str) -> bool:
+        return {self.country_a, self.country_b} == {country_1, country_2}
 
 
 class CentreCrossing(SQLModel, table=True):
@@ -87,3 +95,46 @@ class PartnershipMember(SQLModel, table=True):
     __tablename__ = "partnership_member"
     partnership_id: int = Field(foreign_key="partnership.id", primary_key=True)
     centre_id: int = Field(foreign_key="centre.id", primary_key=True)
+
+
+PROPOSAL_STATES = ("pending", "applied", "rejected")
+
+
+class PartnershipProposal(Versioned, SQLModel, table=True):
+    """A change of a partnership's membership. It takes effect when an administrator of every
+    centre concerned (members before and after) has approved it; one refusal stops it."""
+
+    __tablename__ = "partnership_proposal"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    members: str = Field(max_length=400)  # centre codes, comma-separated, sorted
+    previous_members: str = Field(max_length=400)
+    state: str = Field(default="pending", max_length=20, index=True)
+    proposed_by_id: Optional[str] = Field(default=None, max_length=36)
+    proposed_by_centre_id: Optional[int] = Field(default=None, foreign_key="centre.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: Optional[datetime] = None
+    version: int = Field(default=1)
+
+    @property
+    def member_codes(self) -> list[str]:
+        return [c for c in self.members.split(",") if c]
+
+    @property
+    def previous_codes(self) -> list[str]:
+        return [c for c in self.previous_members.split(",") if c]
+
+    @property
+    def concerned_codes(self) -> list[str]:
+        return sorted(set(self.member_codes) | set(self.previous_codes))
+
+
+class PartnershipApproval(SQLModel, table=True):
+    """One centre's answer to a proposal."""
+
+    __tablename__ = "partnership_approval"
+    proposal_id: str = Field(foreign_key="partnership_proposal.id", primary_key=True, max_length=36)
+    centre_id: int = Field(foreign_key="centre.id", primary_key=True)
+    decision: str = Field(max_length=16)  # "approved" | "rejected"
+    user_id: Optional[str] = Field(default=None, max_length=36)
+    decided_at: datetime = Field(default_factory=utcnow)

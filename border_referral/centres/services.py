@@ -1,8 +1,10 @@
-"""Reference data: reading it (every feature) and managing it (administrators).
+"""Reference data: reading it (every feature) and managing it (network administrators).
 
-Reference data is shared by the whole network, so any administrator may maintain it; every change
-is audited. Partners are what scope cross-border work: a centre only ever works with the centres
-it shares a partnership with."""
+Reference data is shared by the whole network, so only a network administrator (role
+`network_admin`) changes centres, crossings and partnerships directly; a centre's administrator
+proposes a change of a partnership's membership, which the other members approve (proposals.py).
+Every change is audited. Partners are what scope cross-border work: a centre only ever works with
+the centres it shares a partnership with."""
 from __future__ import annotations
 
 import re
@@ -24,6 +26,7 @@ CODE_RE = {
     Partnership: re.compile(r"^[A-Z]{2,8}(-[A-Z]{2,8}){1,2}$"),
 }
 NAME_MAX = {Centre: 200, CrossingPoint: 200, Partnership: 300}
+NETWORK_ADMIN = "network_admin"
 
 
 # ---------------------------------------------------------------- reading
@@ -108,7 +111,7 @@ def _clean_names(model, data: dict) -> dict:
 
 def _start(session: Session, actor, model, code: str | None, data: dict, version):
     """Shared first half of every save: permission, code, names, the row (new or current)."""
-    require_role(actor, "admin")
+    require_role(actor, NETWORK_ADMIN)
     names = _clean_names(model, data)
     if code is None:
         new_code = (data.get("code") or "").strip().upper()
@@ -173,12 +176,18 @@ def save_centre(session: Session, actor, code: str | None, data: dict, version=N
 
 def save_crossing(session: Session, actor, code: str | None, data: dict, version=None) -> CrossingPoint:
     obj = _start(session, actor, CrossingPoint, code, data, version)
-    return _finish(session, actor, obj, obj.id is None)
+    border = sorted({(data.get(k) or "").strip().upper() for k in ("country_a", "country_b")})
+    if len(border) != 2 or any(session.get(Country, c) is None for c in border):
+        raise ValidationError(_l("Choose a country."), field="country_a")
+    obj.country_a, obj.country_b = border
+    return _finish(session, actor, obj, obj.id is None, {"border": border})
 
 
-def save_partnership(session: Session, actor, code: str | None, data: dict, version=None) -> Partnership:
-    obj = _start(session, actor, Partnership, code, data, version)
-    member_codes = sorted(set(c.strip().upper() for c in (data.get("members") or []) if c.strip()))
+def member_centres(session: Session, codes) -> list[Centre]:
+    """The centres a partnership would join, checked: known, two or three, more than one country."""
+    if not isinstance(codes, (list, tuple)) or not all(isinstance(c, str) for c in codes):
+        raise ValidationError(_l("Unknown centre."), field="members")
+    member_codes = sorted(set(c.strip().upper() for c in codes if c.strip()))
     found = session.execute(select(Centre).where(Centre.code.in_(member_codes))).scalars().all()
     if len(found) != len(member_codes):
         raise ValidationError(_l("Unknown centre."), field="members")
@@ -186,9 +195,27 @@ def save_partnership(session: Session, actor, code: str | None, data: dict, vers
         raise ValidationError(_l("A partnership joins two or three centres."), field="members")
     if len({c.country_code for c in found}) < 2:
         raise ValidationError(_l("A partnership joins centres of different countries."), field="members")
-    created = obj.id is None
+    return sorted(found, key=lambda c: c.code)
+
+
+def set_members(session: Session, obj: Partnership, found: list[Centre]) -> None:
+    """Make the partnership's members exactly `found` (the caller checked who may)."""
     _replace_links(session, obj, PartnershipMember, "partnership_id", "centre_id", found)
-    return _finish(session, actor, obj, created, {"members": member_codes})
+
+
+def save_partnership(session: Session, actor, code: str | None, data: dict, version=None) -> Partnership:
+    obj = _start(session, actor, Partnership, code, data, version)
+    found = member_centres(session, data.get("members") or [])
+    created = obj.id is None
+    set_members(session, obj, found)
+    return _finish(session, actor, obj, created, {"members": [c.code for c in found]})
+
+
+def by_id(session: Session, model, obj_id: int):
+    obj = session.get(model, obj_id)
+    if obj is None:
+        raise NotFound()
+    return obj
 
 
 def centre_by_id(session: Session, centre_id: int) -> Centre:

@@ -11,7 +11,8 @@ from ..database import get_session
 from ..errors import ServiceError
 from ..i18n import current_locale
 from ..web import show_service_error
-from . import services
+from ..auth.forms import EmptyForm
+from . import proposals, services
 from wtforms.fields.choices import SelectChoice
 
 from .forms import CentreForm, CrossingForm, PartnershipForm
@@ -34,6 +35,9 @@ def _kind(kind: str):
 
 def _choices(session, form) -> None:
     loc = current_locale()
+    if isinstance(form, CrossingForm):
+        countries = [SelectChoice(c.code, c.name(loc)) for c in services.countries(session)]
+        form.country_a.choices, form.country_b.choices = countries, list(countries)
     if isinstance(form, CentreForm):
         form.country_code.choices = [SelectChoice(c.code, c.name(loc)) for c in services.countries(session)]
         form.crossings.choices = [SelectChoice(x.code, f"{x.code} · {x.name(loc)}") for x in services.crossings(session)]
@@ -46,21 +50,41 @@ def _listing(session, kind: str):
         return [(c, [x.code for x in services.crossings_of(session, c.id)]) for c in services.centres(session)]
     if kind == "partnerships":
         return [(p, [c.code for c in services.members(session, p.id)]) for p in services.partnerships(session)]
-    return [(x, []) for x in services.crossings(session)]
+    return [(x, [c for c in (x.country_a, x.country_b) if c]) for x in services.crossings(session)]
 
 
 @bp.get("/reference")
 def reference():
-    require_role(current_user, "admin")
+    """Every administrator reads the reference data; only a network administrator changes it. The
+    partnership proposals concerning the reader's centre are listed, with the answer buttons."""
+    require_role(current_user, "admin", services.NETWORK_ADMIN)
     session = get_session()
+    pending = [(p, services.by_id(session, Partnership, p.partnership_id), proposals.answers(session, p),
+                proposals.awaiting(session, current_user, p))
+               for p in proposals.for_actor(session, current_user, "pending")]
     return render_template("centres/reference.html", countries=services.countries(session),
-                           sections=[(k, KINDS[k][3], _listing(session, k)) for k in KINDS])
+                           sections=[(k, KINDS[k][3], _listing(session, k)) for k in KINDS],
+                           can_edit=current_user.has_role(services.NETWORK_ADMIN), pending=pending,
+                           form=EmptyForm())
+
+
+@bp.post("/partnership-proposals/<proposal_id>/<action>")
+def decide_proposal(proposal_id, action):
+    decisions = {"approve": "approved", "reject": "rejected"}
+    if action not in decisions:
+        abort(404)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    proposals.decide(get_session(), current_user, proposal_id, decisions[action])  # errors: an error page
+    flash(_("Saved."), "info")
+    return redirect(url_for("centres.reference"))
 
 
 @bp.route("/<kind>/new", methods=["GET", "POST"], defaults={"code": None})
 @bp.route("/<kind>/<code>", methods=["GET", "POST"])
 def edit(kind, code):
-    require_role(current_user, "admin")
+    require_role(current_user, services.NETWORK_ADMIN)
     model, form_cls, save, title = _kind(kind)
     session = get_session()
     obj = services.by_code(session, model, code) if code else None
@@ -72,6 +96,8 @@ def edit(kind, code):
             form.crossings.data = [x.code for x in services.crossings_of(session, obj.id)]
         if kind == "partnerships":
             form.members.data = [c.code for c in services.members(session, obj.id)]
+        if kind == "crossings":
+            form.country_a.data, form.country_b.data = obj.country_a, obj.country_b
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
         try:

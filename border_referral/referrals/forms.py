@@ -33,8 +33,29 @@ class ReferralForm(FlaskForm):
                                  validate_choice=False)
     guardian = StringField(_l("Parent or guardian who consented (for a child)"), validators=[Length(max=200)])
     override_reason = TextAreaField(_l("Without consent: the supervisor's reason for sending"), validators=[Length(max=2000)])
-    legal_ground = StringField(_l("Legal ground for the transfer across the border"), validators=[Length(max=500)])
+    # The legal ground: one of the grounds of the sender's law (centres/jurisdictions.py), chosen by the
+    # sender (never pre-filled), or "other" with the ground written out; the text may add details.
+    legal_ground_code = SelectField(_l("Legal ground for the transfer across the border"), validate_choice=False)
+    legal_ground = StringField(_l("Other ground, or details"), validators=[Length(max=400)])
     message = TextAreaField(_l("Message to the partner"), validators=[Length(max=20000)])
+
+    grounds: tuple = ()
+
+    def set_grounds(self, grounds) -> None:
+        """The grounds the sender's law offers (a jurisdiction profile's `legal_grounds`)."""
+        self.grounds = tuple(grounds)
+        self.legal_ground_code.choices = ([SelectChoice("", "—")] + [SelectChoice(g.code, g.label) for g in self.grounds]
+                                          + [SelectChoice("other", _l("Other"))])
+
+    def legal_ground_text(self) -> str:
+        """What the partner reads: the chosen ground in the sender's words with its citation, and
+        what was written beside it (or only what was written, for "other")."""
+        chosen = next((g for g in self.grounds if g.code == self.legal_ground_code.data), None)
+        written = (self.legal_ground.data or "").strip()
+        if chosen is None:
+            return written
+        ground = f"{chosen.label} ({chosen.citation})" if chosen.citation else str(chosen.label)
+        return f"{ground}; {written}" if written else ground
 
     def to_data(self, case_id: str) -> dict:
         given = {"yes": True, "no": False}.get(self.consent_given.data)
@@ -44,7 +65,7 @@ class ReferralForm(FlaskForm):
                 "consent": {"given": given, "date": self.consent_date.data.isoformat() if self.consent_date.data else None,
                             "method": self.consent_method.data or None, "guardian": self.guardian.data,
                             "override_reason": self.override_reason.data},
-                "legal_ground": self.legal_ground.data, "message": self.message.data}
+                "legal_ground": self.legal_ground_text(), "message": self.message.data}
 
 
 class ActionForm(FlaskForm):

@@ -57,7 +57,7 @@ class Referral(SQLModel, table=True):
     to_centre_id: int = Field(foreign_key="centre.id", index=True)
     case_id: str = Field(foreign_key="case_file.id", index=True, max_length=36)
     case_number: str = Field(max_length=24)
-    identification_status: Optional[str] = Field(default=None, max_length=16)
+    identification_status: Optional[str] = Field(default=None, max_length=32)
     purpose: str = Field(max_length=32)
     state: str = Field(default="draft", max_length=16, index=True)
     shared_fields: str = Field(default="", max_length=400)   # ",full_name,sex,"

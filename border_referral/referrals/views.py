@@ -11,6 +11,7 @@ from ..auth.permissions import require_role
 from ..cases import labels as case_labels
 from ..sections import case_page, home_page
 from ..cases import services as cases
+from ..centres import jurisdictions
 from ..database import get_session
 from ..files import responses
 from ..errors import ServiceError, ValidationError
@@ -60,6 +61,7 @@ def new(case_id):
     session = get_session()
     case = cases.reach_case(session, current_user, case_id, services.ACT_ROLES)
     form = ReferralForm()
+    form.set_grounds(jurisdictions.profile_of_centre(session, current_user.centre_id).legal_grounds)
     partners = services.partners_for_referral(session, current_user)
     form.to_centre.choices = [SelectChoice("", "—")] + [SelectChoice(c.code, f"{c.code} · {c.name(current_user.locale)}")
                                                        for c in partners]
@@ -76,7 +78,6 @@ def new(case_id):
         form.purpose.data = purpose
         form.to_centre.data = request.args.get("to_centre", "")
         form.shared_fields.data = [f for f in MINIMUM[purpose] if f in allowed]
-        form.legal_ground.data = _("The person's consent (PDPA s.28) and the bilateral MOU on trafficking in persons")
     elif form.validate_on_submit():
         try:
             r = services.create_referral(session, current_user, form.to_data(case.id))

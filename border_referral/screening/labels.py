@@ -1,7 +1,8 @@
 """Translated labels of the identification codes (codes are stable; labels follow the reader)."""
 from flask_babel import lazy_gettext as _l
 
-OUTCOME = {"victim": _l("Victim of trafficking"), "at_risk": _l("At risk"), "not_victim": _l("Not a victim")}
+OUTCOME = {"victim": _l("Victim of trafficking"), "at_risk": _l("At risk"), "not_victim": _l("Not a victim"),
+           "forced_labour_or_services": _l("Victim of forced labour or services (s.6/1)")}
 NOT_VICTIM_OUTCOME = {"release": _l("Released"), "immigration": _l("Handed to immigration")}
 INDICATOR_VALUE = {"observed": _l("Observed"), "not_observed": _l("Not observed"), "unknown": _l("Unknown")}
 AGENCY = {

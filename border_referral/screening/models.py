@@ -90,7 +90,7 @@ class Screening(SQLModel, table=True):
     exploitation_codes: str = Field(default="", max_length=400)
 
     # The current decision (a copy of its outcome for lists and clocks)
-    outcome: Optional[str] = Field(default=None, max_length=16, index=True)
+    outcome: Optional[str] = Field(default=None, max_length=32, index=True)
     reflection_ends: Optional[date] = Field(default=None, index=True)
 
     prescreen_place: Optional[bytes] = encrypted()
@@ -126,7 +126,7 @@ class ScreeningDecision(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     screening_id: str = Field(foreign_key="screening.id", index=True, max_length=36)
     centre_id: int = Field(foreign_key="centre.id", index=True)
-    outcome: str = Field(max_length=16)
+    outcome: str = Field(max_length=32)
     decided_at: datetime
     decided_on: date                     # the decision's local date at the centre
     member_agencies: str = Field(default="", max_length=200)   # ",police,social_development,"

@@ -48,9 +48,13 @@ INDICATOR_GROUPS = (("ilo", ILO_INDICATORS), ("sexual", SEXUAL_INDICATORS), ("ch
 
 
 def _common():
+    """What every page needs, with the jurisdiction profile of the caller's centre (a screening is
+    always one of the caller's centre): which clocks, sections and outcomes its law has."""
     return {"labels": labels, "case_labels": case_labels, "clocks": clocks,
             "can_write": current_user.has_role(*services.WRITE_ROLES),
-            "visible": set(services.visible_fields(current_user))}
+            "visible": set(services.visible_fields(current_user)),
+            "profile": services.profile(get_session(), current_user.centre_id),
+            "victim_outcomes": services.VICTIM_OUTCOMES}
 
 
 def _refused(form, exc: ServiceError) -> int:
@@ -169,6 +173,8 @@ def interview(screening_id):
     s = v.screening
     form = InterviewForm()
     form.prepare()
+    if not v.profile.legal_basis.rights_section:  # "(s.34)" is Thai law
+        form.rights_informed_at.label.text = _("Rights explained at")
     status = 200
     if request.method == "GET":
         _fill_interview(form, v)
@@ -211,6 +217,7 @@ def decision(screening_id):
     services.reach(session, current_user, screening_id, services.WRITE_ROLES)  # 404 / 403 before any read
     v = services.read_screening(session, current_user, screening_id, action="screening.read_for_decision")
     form = DecisionForm()
+    form.outcome.choices = [SelectChoice("", "—")] + [SelectChoice(c, labels.OUTCOME[c]) for c in v.profile.outcomes]
     form.shelter_id.choices = [SelectChoice("", "—")] + [
         SelectChoice(str(sh.id), sh.name) for sh in services.shelters(session, current_user)]
     status = 200
@@ -238,7 +245,7 @@ def record_pdf(screening_id):
     session = get_session()
     v = services.read_screening(session, current_user, screening_id, action="screening.print")
     body = pdf.screening_record(v, current_user)
-    return responses.download(body, "application/pdf", f"screening-{v.case.case_number}.pdf")
+    return responses.download(body, "application/pdf", f"screening-{v.case.case_number.replace('/', '-')}.pdf")
 
 
 # ---------------------------------------------------------------- settings (administrators)

@@ -141,7 +141,9 @@ def test_disabled_user_cannot_sign_in(db):
 def test_tokens_are_stored_hashed_shown_once_and_revocable(db):
     with db() as s:
         me = principal(s, "case", "CR")
-        token, plain = services.create_token(s, me, me.id, "laptop")
+        with pytest.raises(ValidationError):  # the password is typed again
+            services.create_token(s, me, me.id, "laptop", password="not my password")
+        token, plain = services.create_token(s, me, me.id, "laptop", password=DEMO_PASSWORD)
         stored = s.get(ApiToken, token.id)
         assert plain not in (stored.token_hash, stored.prefix) and len(plain) > 40
         assert services.principal_for_token(s, plain).id == me.id
@@ -150,16 +152,53 @@ def test_tokens_are_stored_hashed_shown_once_and_revocable(db):
         assert services.principal_for_token(s, plain) is None
 
 
-def test_tokens_of_other_users_need_an_admin_of_their_centre(db):
+def test_fixed_an_admin_cannot_create_a_token_for_another_user(db):
+    """Attack review, High: an admin made a token for a case worker and read every case as them."""
     with db() as s:
         viewer = services.user_by_email(s, demo_email("viewer", "CR"))
-        with pytest.raises(PermissionDenied):
-            services.create_token(s, principal(s, "case", "CR"), viewer.id)
-        with pytest.raises(NotFound):  # another centre's account is "not found", never "forbidden"
-            services.create_token(s, principal(s, "admin", "TL"), viewer.id)
-        token, _plain = services.create_token(s, principal(s, "admin", "CR"), viewer.id)
-        with pytest.raises(NotFound):
+        for who in (principal(s, "case", "CR"), principal(s, "admin", "CR"), principal(s, "admin", "TL")):
+            with pytest.raises(PermissionDenied):
+                services.create_token(s, who, viewer.id, password=DEMO_PASSWORD)
+        # the operator on the server's command line still can (flask tokens create)
+        token, _plain = services.create_token(s, None, viewer.id)
+        with pytest.raises(NotFound):  # another centre's admin cannot even see it
             services.revoke_token(s, principal(s, "admin", "TL"), token.id)
+        services.revoke_token(s, principal(s, "admin", "CR"), token.id)  # the own centre's admin may revoke
+
+
+def test_fixed_an_admin_cannot_give_their_own_account_access_to_case_data(db):
+    with db() as s:
+        admin = principal(s, "admin", "CR")
+        me = s.get(User, admin.id)
+        for role in ("caseworker", "mdt", "viewer", "supervisor"):
+            with pytest.raises(PermissionDenied):
+                services.update_user(s, admin, me.id, roles=["admin", role], active=True, version=me.version)
+        # another administrator of the centre may grant it (and a non-data role is fine)
+        services.update_user(s, admin, me.id, roles=["admin", "secretariat"], active=True, version=me.version)
+
+
+def test_fixed_a_new_password_revokes_every_token(db):
+    with db() as s:
+        me = principal(s, "case", "MS")
+        _t, plain = services.create_token(s, me, me.id, "script", password=DEMO_PASSWORD)
+        assert services.principal_for_token(s, plain) is not None
+        services.change_password(s, me, DEMO_PASSWORD, "Moei river crossing at dawn")
+        assert services.principal_for_token(s, plain) is None
+
+
+@pytest.mark.parametrize("weak", ["password1234", "Password123!", "P@ssw0rd2026!", "qwerty2026!!", "123456789012",
+                                  "abcabcabcabc", DEMO_PASSWORD, "somchai.k-2026"])
+def test_fixed_weak_and_published_passwords_are_refused(db, weak):
+    with db() as s:
+        with pytest.raises(ValidationError):
+            services.create_user(s, None, email="somchai.k@example.org", password=weak, centre_code="CR",
+                                 roles=["viewer"])
+
+
+@pytest.mark.parametrize("good", ["Moei river crossing at dawn", "kx82-Bw9q-77zt", "ฉันชอบกินข้าวเหนียวมะม่วง"])
+def test_long_unusual_passwords_in_any_script_are_accepted(db, good):
+    with db() as s:
+        services.create_user(s, None, email="somchai.k@example.org", password=good, centre_code="CR", roles=["viewer"])
 
 
 def test_change_password_checks_current_and_ends_sessions(db):

@@ -156,7 +156,9 @@ def test_non_admins_and_other_centres_cannot_manage_users(demo, signed_in):
 
 def test_token_page_shows_the_token_once(demo, signed_in):
     b = signed_in("case", "CR")
-    resp = b.post_form("/account/tokens", {"name": "script"}, page="/account")
+    refused = b.post_form("/account/tokens", {"name": "script", "password": "not it"}, page="/account")
+    assert refused.status_code == 302 and "br_" not in refused.get_data(as_text=True)
+    resp = b.post_form("/account/tokens", {"name": "script", "password": DEMO_PASSWORD}, page="/account")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and 'data-testid="token"' in html
     token = html.split('data-testid="token">')[1].split("<")[0]
@@ -172,3 +174,32 @@ def test_change_password_signs_out(demo, signed_in):
     assert resp.status_code == 302 and resp.location.endswith("/sign-in")
     assert b.get("/").status_code == 302
     assert Browser(demo.test_client()).sign_in(demo_email("viewer", "CK"), "brand new passphrase").status_code == 302
+
+
+def test_fixed_signing_out_ends_the_session_for_a_copied_cookie(demo, signed_in):
+    b = signed_in("case", "CR")
+    stolen = demo.test_client()
+    cookie = b.client.get_cookie("br_session")
+    stolen.set_cookie(cookie.key, cookie.value)
+    assert stolen.get("/cases/").status_code == 200
+    assert b.post_form("/sign-out", {}, page="/").status_code == 302
+    assert stolen.get("/cases/").status_code == 302  # sent to the sign-in page
+
+
+def test_fixed_a_session_ends_after_its_absolute_lifetime(demo, signed_in):
+    b = signed_in("case", "CR")
+    with b.client.session_transaction() as sess:
+        sess["signed_in_at"] = sess["signed_in_at"] - demo.config["SESSION_MAX_HOURS"] * 3600 - 1
+    assert b.get("/cases/").status_code == 302
+
+
+def test_fixed_the_admin_user_page_offers_no_token_for_another_user(signed_in, demo):
+    from border_referral.auth.services import user_by_email
+    from border_referral.database import session_scope
+
+    with demo.app_context(), session_scope() as s:
+        uid = user_by_email(s, "case.cr@demo.border-referral.org").id
+    admin = signed_in("admin", "CR")
+    page = admin.get(f"/admin/users/{uid}").get_data(as_text=True)
+    assert f"/admin/users/{uid}/tokens" not in page and 'name="password"' not in page
+    assert admin.client.post(f"/admin/users/{uid}/tokens", data={"name": "x"}).status_code in (400, 404, 405)

@@ -33,6 +33,8 @@ def test_family_tracing_between_chiang_rai_and_tachileik(browser, live_app, base
     assert NAME in cr.get_by_test_id("share-fields").inner_text()
     cr.locator("#consent_given").select_option("yes")
     cr.locator("#consent_method").select_option("written")
+    assert cr.locator("#legal_ground_code").input_value() == ""  # never pre-filled: chosen each time
+    cr.locator("#legal_ground_code").select_option("consent")
     cr.locator("#message").fill("กรุณาติดตามครอบครัวที่หมู่บ้านวานญัต")
     cr.locator("button.primary").click()
     cr.wait_for_url(re.compile(r".*/referrals/[0-9a-f-]{36}$"))

@@ -10,6 +10,7 @@ from tests.conftest import principal
 pytestmark = pytest.mark.usefixtures("demo")
 
 NAMES = {"name_th": "ระนอง", "name_my": "ရနောင်း", "name_lo": "ລະນອງ", "name_en": "Ranong"}
+BORDER = {"country_a": "TH", "country_b": "MM"}
 
 
 def _code(s, centre):
@@ -30,8 +31,8 @@ def test_demo_partnerships(db):
 
 def test_create_centre_and_partnership(db):
     with db() as s:
-        admin = principal(s, "admin", "CR")
-        services.save_crossing(s, admin, None, {**NAMES, "code": "RNG-KTX"})
+        admin = principal(s, "network", "CR")
+        services.save_crossing(s, admin, None, {**NAMES, **BORDER, "code": "RNG-KTX"})
         services.save_centre(s, admin, None, {**NAMES, "code": "RN", "country_code": "TH", "timezone": "Asia/Bangkok",
                                               "crossings": ["RNG-KTG"]})
         services.save_centre(s, admin, None, {**NAMES, "name_en": "Kawthaung", "code": "KT", "country_code": "MM",
@@ -55,35 +56,36 @@ def test_centre_bad_input(db, data, field):
     base = {**NAMES, "code": "RN", "country_code": "TH", "timezone": "Asia/Bangkok", "crossings": []}
     with db() as s:
         with pytest.raises(ValidationError) as err:
-            services.save_centre(s, principal(s, "admin", "CR"), None, {**base, **data})
+            services.save_centre(s, principal(s, "network", "CR"), None, {**base, **data})
         assert err.value.field == field
 
 
 @pytest.mark.parametrize("members", [["CR"], ["CR", "MS"], ["CR", "TL", "HX", "MW"], ["CR", "ZZ"]])
 def test_partnership_needs_two_or_three_centres_of_different_countries(db, members):
     with db() as s, pytest.raises(ValidationError):
-        services.save_partnership(s, principal(s, "admin", "CR"), None, {**NAMES, "code": "AA-BB", "members": members})
+        services.save_partnership(s, principal(s, "network", "CR"), None, {**NAMES, "code": "AA-BB", "members": members})
 
 
-def test_only_admins_manage_reference_data(db):
+@pytest.mark.parametrize("role", ["secretariat", "admin"])
+def test_only_network_admins_manage_reference_data(db, role):
     with db() as s, pytest.raises(PermissionDenied):
-        services.save_crossing(s, principal(s, "secretariat", "CR"), None, {**NAMES, "code": "AAA-BBB"})
+        services.save_crossing(s, principal(s, role, "CR"), None, {**NAMES, **BORDER, "code": "AAA-BBB"})
 
 
 def test_stale_version_is_a_conflict(db):
     with db() as s:
-        admin = principal(s, "admin", "CR")
-        services.save_crossing(s, admin, "MSI-TCL", {**NAMES}, version=1)
+        admin = principal(s, "network", "CR")
+        services.save_crossing(s, admin, "MSI-TCL", {**NAMES, **BORDER}, version=1)
         with pytest.raises(Conflict):
-            services.save_crossing(s, admin, "MSI-TCL", {**NAMES, "name_en": "Other"}, version=1)
+            services.save_crossing(s, admin, "MSI-TCL", {**NAMES, **BORDER, "name_en": "Other"}, version=1)
 
 
 def test_admin_pages(demo, signed_in):
-    b = signed_in("admin", "HX")
+    b = signed_in("network", "CR")
     assert "CKG-HXY" in b.get("/admin/reference").get_data(as_text=True)
-    resp = b.post_form("/admin/crossings/MSI-TCL", {**NAMES, "active": "y", "version": "1"})
+    resp = b.post_form("/admin/crossings/MSI-TCL", {**NAMES, **BORDER, "active": "y", "version": "1"})
     assert resp.status_code == 302
-    resp = b.post_form("/admin/crossings/MSI-TCL", {**NAMES, "name_en": "Changed", "active": "y", "version": "1"})
+    resp = b.post_form("/admin/crossings/MSI-TCL", {**NAMES, **BORDER, "name_en": "Changed", "active": "y", "version": "1"})
     assert resp.status_code == 409
     resp = b.post_form("/admin/partnerships/new", {**NAMES, "code": "CR-MS", "members": ["CR", "MS"], "active": "y"})
     assert resp.status_code == 422 and "different countries" in resp.get_data(as_text=True) or resp.status_code == 422

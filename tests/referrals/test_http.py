@@ -262,3 +262,48 @@ def test_the_group_picker_searches_the_whole_centre_and_saves_nothing_while_sear
     rid = saved.headers["Location"].rsplit("/", 1)[-1]
     group = cr.get(f"/api/v1/referrals/{rid}").json["group"]
     assert sorted(group) == sorted([other["case_number"], last["case_number"]])
+
+
+# ---------------------------------------------------------------- the legal ground (jurisdiction profiles)
+
+def test_new_referral_form_has_no_prefilled_legal_ground(signed_in, case_id, demo):
+    import re
+
+    page = signed_in("case", "CR").get(f"/referrals/new/{case_id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="legal_ground"[^>]*>', page)
+    assert not re.search(r'<input[^>]*name="legal_ground"[^>]*value="[^"]+"', page)
+    assert not re.search(r'<option[^>]*selected[^>]*value="(consent|vital_interest|legal_duty|mou|other)"', page)
+    assert not re.search(r'<option[^>]*value="(consent|vital_interest|legal_duty|mou|other)"[^>]*selected', page)
+    assert translated(demo, "th", "The person's consent (PDPA s.28) and the bilateral MOU on trafficking in persons") not in page
+    for code in ("consent", "vital_interest", "legal_duty", "mou", "other"):  # Thailand's PDPA grounds
+        assert f'value="{code}"' in page
+    assert "PDPA" not in page
+
+
+def test_a_myanmar_sender_chooses_from_its_own_law(signed_in, api):
+    tl_case = api("case", "TL").post("/api/v1/cases", json={"person": {"full_name": "Aye", "sex": "female",
+                                                                         "nationality": "MM"}}).json["id"]
+    page = signed_in("case", "TL").get(f"/referrals/new/{tl_case}").get_data(as_text=True)
+    assert 'value="consent"' in page and 'value="vital_interest"' not in page and "PDPA" not in page
+
+
+def test_chosen_legal_ground_is_recorded_with_its_citation(signed_in, api, case_id, demo):
+    cr = signed_in("case", "CR")
+    form = {"to_centre": "TL", "purpose": "family_tracing", "shared_fields": ["sex"], "consent_given": "yes",
+            "consent_method": "written"}
+    r = cr.post_form(f"/referrals/new/{case_id}", form)
+    assert r.status_code == 422  # nothing chosen, nothing written: no ground
+    r = cr.post_form(f"/referrals/new/{case_id}", {**form, "legal_ground_code": "consent",
+                                                   "legal_ground": "MOU 2009"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    rid = r.location.rsplit("/", 1)[1]
+    got = api("case", "CR").get(f"/api/v1/referrals/{rid}").json
+    assert got["legal_ground"] == translated(demo, "th", "The person's consent") + " (PDPA s.28, s.26); MOU 2009"
+    r = cr.post_form(f"/referrals/new/{case_id}", {**form, "legal_ground_code": "other", "legal_ground": "Court order"})
+    assert r.status_code == 302
+    assert api("case", "CR").get(f"/api/v1/referrals/{r.location.rsplit('/', 1)[1]}").json["legal_ground"] == "Court order"
+
+
+def test_api_still_takes_a_free_legal_ground(api, case_id):
+    r = api("case", "CR").post("/api/v1/referrals", json=body(case_id, legal_ground="Anything the sender writes"))
+    assert r.status_code == 201

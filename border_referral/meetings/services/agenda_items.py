@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from ... import audit
+from ... import audit, events
 from ...cases.models import Case
 from ...errors import NotFound, ValidationError
 from ...i18n import LANGUAGES
@@ -178,6 +178,7 @@ def close_agenda(session: Session, actor, meeting_id: str) -> Meeting:
     m.agenda_version += 1
     _save(session, m)
     audit.record(session, actor, "meeting.close_agenda", m, {"items": len(items)})
+    events.agenda_closed.send(m, session=session, actor=actor)
     return m
 
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ... import audit
+from ... import audit, events
 from ...auth.permissions import require_role
 from ...cases import services as cases
 from ...cases.models import Case, CaseIndex
@@ -60,6 +60,7 @@ def perform(session: Session, actor, referral_id: str, action: str, data: dict |
     audit.record(session, actor, f"referral.{action}", r, details)
     if r.sent_at is not None:  # a draft was never the partner's business
         notify(session, r.to_centre_id if side == "sender" else r.from_centre_id, r, action)
+    events.referral_changed.send(r, session=session, action=action, actor=actor)
     return r
 
 

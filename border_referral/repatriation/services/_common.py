@@ -81,8 +81,15 @@ def _vault(session: Session, plan: Plan) -> Vault:
 
 
 def shared_crossings(session: Session, a: int, b: int) -> list:
+    """The crossings a return between centres a and b may use: on the border between the two
+    centres' countries, and listed for both centres (a crossing belongs to a border; the centres of
+    the provinces on it are listed for it)."""
+    centre_a, centre_b = _centre(session, a), _centre(session, b)
+    if centre_a is None or centre_b is None:
+        return []
     theirs = {c.code for c in crossings_of(session, b)}
-    return [c for c in crossings_of(session, a) if c.code in theirs]
+    return [c for c in crossings_of(session, a) if c.code in theirs
+            and c.on_border(centre_a.country_code, centre_b.country_code)]
 
 
 def _crossing(session: Session, plan_or_ids, value, field_name="crossing") -> str | None:

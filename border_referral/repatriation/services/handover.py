@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ... import audit
+from ... import audit, events
 from ...auth.permissions import require_role
 from ...cases import services as cases
 from ...cases.models import Attachment, Case
@@ -169,6 +169,7 @@ def record_handover(session: Session, actor, plan_id: str, data: dict) -> Plan:
     audit.record(session, actor, "repatriation.handover", plan, {"crossing": crossing, "officials": len(clean),
                                                                  "side": side, "without_travel_document": missing_docs})
     _tell(session, plan, _other_side(plan, side), "plan_handover")
+    events.handover_recorded.send(plan, session=session, actor=actor)
     return plan
 
 

@@ -5,8 +5,8 @@ content is sealed under the case's data key and every read goes on the audit rec
 One module per part of the work: intake (pre-screening, opening, custody), interview, decision,
 reading (and the dashboard of clocks) and settings (and erasure); what they share is in _common.
 Callers use this package: `services.X`."""
-from ._common import (GROUPS_BY_ROLE, MAX_LONG, MAX_MEMBERS, READ_ROLES, WRITE_ROLES, current_version, reach,
-                      visible_fields)
+from ._common import (GROUPS_BY_ROLE, MAX_LONG, MAX_MEMBERS, READ_ROLES, VICTIM_OUTCOMES, WRITE_ROLES,
+                      current_version, profile, reach, visible_fields)
 from .decision import Elements, decide, elements, required_agencies
 from .intake import CUSTODY_FIELDS, PRESCREEN_FIELDS, create_screening, prescreen_new_case, update_custody
 from .interview import record_interview, set_indicators
@@ -16,9 +16,9 @@ from .settings import add_shelter, erase_for_case, set_required_agencies, set_sh
 
 __all__ = [
     "CUSTODY_FIELDS", "ClockRow", "DASHBOARD_SORTS", "Dashboard", "Elements", "GROUPS_BY_ROLE", "MAX_LONG",
-    "MAX_MEMBERS", "PRESCREEN_FIELDS", "READ_ROLES", "ScreeningView", "WRITE_ROLES", "add_shelter",
+    "MAX_MEMBERS", "PRESCREEN_FIELDS", "READ_ROLES", "ScreeningView", "VICTIM_OUTCOMES", "WRITE_ROLES", "add_shelter",
     "create_screening", "current_version", "dashboard", "decide", "elements", "erase_for_case", "may_screen",
-    "prescreen_new_case", "reach", "read_screening", "record_interview", "required_agencies",
+    "prescreen_new_case", "profile", "reach", "read_screening", "record_interview", "required_agencies",
     "screenings_of_case", "set_indicators", "set_required_agencies", "set_shelter_active", "shelters",
     "update_custody", "visible_fields",
 ]

@@ -12,11 +12,11 @@ from ... import inputs
 from ...cases import services as cases
 from ...cases.models import Case
 from ...inputs import choice as _choice, text as _text
+from ...centres import jurisdictions
 from ...centres.models import Centre
 from ...database import save_versioned
 from ...errors import NotFound, ValidationError
 from ...util import is_id
-from .. import clocks
 from ..models import FACTS, INDICATOR_VALUES, INDICATORS, INTERVIEW, LANGUAGES, Screening, Shelter
 
 
@@ -119,6 +119,15 @@ def _centre(session: Session, centre_id: int) -> Centre:
     return session.get(Centre, centre_id)
 
 
+def profile(session: Session, centre_id: int) -> jurisdictions.Profile:
+    """The jurisdiction profile of the centre that owns a screening: its clocks, outcomes, law."""
+    return jurisdictions.profile_of_centre(session, centre_id)
+
+
+# Outcomes after which the person is treated as a victim (reflection period, shelter, next steps).
+VICTIM_OUTCOMES = ("victim", jurisdictions.FORCED_LABOUR)
+
+
 def _screening(session: Session, actor, screening_id, roles=READ_ROLES) -> tuple[Screening, Case]:
     s = session.get(Screening, screening_id) if is_id(screening_id) else None
     if s is None or s.centre_id != actor.centre_id:
@@ -142,8 +151,22 @@ _flush = save_versioned  # the one save-with-version (database.py)
 
 # ---------------------------------------------------------------- custody
 
-def _custody(session: Session, s: Screening, data: dict, tz: str, now: datetime, secret: dict) -> None:
-    """Apply the custody fields of `data` (only those present) and recompute the deadline."""
+def _not_in_law(data: dict, field: str) -> None:
+    if data.get(field) not in (None, ""):
+        raise ValidationError(_l("Not provided for under the law of your centre."), field=field)
+
+
+def _custody(session: Session, s: Screening, data: dict, tz: str, now: datetime, secret: dict,
+             rules: jurisdictions.Profile) -> None:
+    """Apply the custody fields of `data` (only those present) and recompute the deadline, under the
+    centre's own law: where it sets no custody limit there is no deadline and no court extension;
+    where it has no pre-identification shelter period, none is recorded."""
+    limit = rules.clocks.custody
+    if limit is None:
+        _not_in_law(data, "court_extension_until")
+        _not_in_law(data, "court_order_number")
+    if rules.clocks.pre_identification_shelter is None:
+        _not_in_law(data, "pre_shelter_from")
     if "custody_started_at" in data:
         s.custody_started_at = _when(data, "custody_started_at", tz)
         _not_future(s.custody_started_at, "custody_started_at", now)
@@ -157,13 +180,13 @@ def _custody(session: Session, s: Screening, data: dict, tz: str, now: datetime,
     if "pre_shelter_from" in data:
         s.pre_shelter_from = _day(data, "pre_shelter_from")
     start, ext, end = _aware(s.custody_started_at), _aware(s.court_extension_until), _aware(s.custody_ended_at)
-    if ext is not None:
+    if ext is not None and limit is not None:
         if start is None:
             raise ValidationError(_l("Record when custody started before a court extension."), field="court_extension_until")
-        if ext <= start + timedelta(hours=clocks.CUSTODY_HOURS):
+        if ext <= start + timedelta(hours=limit.hours):  # TH s.29: 24 hours
             raise ValidationError(_l("A court extension must end later than 24 hours after custody started."),
                                   field="court_extension_until")
-        if ext > clocks.max_extension(start):
+        if limit.court_extension_days is None or ext > start + timedelta(days=limit.court_extension_days):
             raise ValidationError(_l("A court extension cannot go beyond 7 days from the start of custody."),
                                   field="court_extension_until")
         if not (secret.get("court_order_number") or ("court_order_number" not in data and s.court_order_number)):
@@ -173,7 +196,10 @@ def _custody(session: Session, s: Screening, data: dict, tz: str, now: datetime,
             raise ValidationError(_l("Record when custody started before when it ended."), field="custody_ended_at")
         if end < start:
             raise ValidationError(_l("The end cannot be before the start."), field="custody_ended_at")
-    s.custody_deadline = clocks.custody_deadline(start, ext)
+    if limit is None or start is None:
+        s.custody_deadline = None
+    else:
+        s.custody_deadline = ext or start + timedelta(hours=limit.hours)
 
 
 def _aware(value: datetime | None) -> datetime | None:

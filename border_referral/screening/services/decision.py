@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,10 +16,9 @@ from ...inputs import choice as _choice, text as _text
 from ...errors import ValidationError
 from ...util import utcnow
 from .. import clocks
-from ..models import (AGENCIES, DEFAULT_REQUIRED_AGENCIES, NOT_VICTIM_OUTCOMES, OUTCOMES, Screening,
-                      ScreeningConfig, ScreeningDecision)
-from ._common import (MAX_LONG, MAX_MEMBERS, WRITE_ROLES, _aware, _centre, _flush, _not_future, _screening,
-                      _shelter, _when)
+from ..models import AGENCIES, DEFAULT_REQUIRED_AGENCIES, NOT_VICTIM_OUTCOMES, Screening, ScreeningConfig, ScreeningDecision
+from ._common import (MAX_LONG, MAX_MEMBERS, VICTIM_OUTCOMES, WRITE_ROLES, _aware, _centre, _flush, _not_future,
+                      _screening, _shelter, _when, profile)
 
 
 # ---------------------------------------------------------------- the elements and the decision
@@ -79,7 +79,8 @@ def decide(session: Session, actor, screening_id: str, data: dict) -> ScreeningD
         inputs.check_version(s, data.get("version"))
     centre = _centre(session, s.centre_id)
     now, tz = utcnow(), centre.timezone
-    outcome = _choice(data, "outcome", OUTCOMES, required=True)
+    rules = profile(session, s.centre_id)
+    outcome = _choice(data, "outcome", rules.outcomes, required=True)  # s.6/1 only where the law has it
     reasons = _text(data, "reasons", required=True, limit=MAX_LONG)
     decided_at = _when(data, "decided_at", tz) or now
     _not_future(decided_at, "decided_at", now)
@@ -116,12 +117,16 @@ def decide(session: Session, actor, screening_id: str, data: dict) -> ScreeningD
     if previous is not None and not change_reason:
         raise ValidationError(_l("Give the reason for changing the earlier decision."), field="change_reason")
     decided_on = clocks.local_date(decided_at, tz)
+    # the centre's own periods: none where its law sets none (s.6/1 is followed like a victim's)
+    reflection, pre_shelter = rules.clocks.reflection, rules.clocks.pre_identification_shelter
     d = ScreeningDecision(
-        screening_id=s.id, centre_id=s.centre_id, outcome=outcome, decided_at=decided_at, decided_on=decided_on,
-        member_agencies="," + ",".join(sorted(present)) + ",", signed_off_by_id=actor.id, signed_off_at=now,
-        not_victim_outcome=not_victim if outcome == "not_victim" else None,
-        reflection_ends=clocks.reflection_ends(decided_on) if outcome == "victim" else None,
-        pre_shelter_ends=clocks.pre_shelter_ends(s.pre_shelter_from) if s.pre_shelter_from else None,
+        screening_id=s.id, centre_id=s.centre_id, outcome=outcome, decided_at=decided_at,
+        decided_on=decided_on, member_agencies="," + ",".join(sorted(present)) + ",", signed_off_by_id=actor.id,
+        signed_off_at=now, not_victim_outcome=not_victim if outcome == "not_victim" else None,
+        reflection_ends=decided_on + timedelta(days=reflection.days)
+        if outcome in VICTIM_OUTCOMES and reflection else None,
+        pre_shelter_ends=s.pre_shelter_from + timedelta(days=pre_shelter.days)
+        if s.pre_shelter_from and pre_shelter else None,
         supersedes_id=previous.id if previous else None)
     session.add(d)
     session.flush()
@@ -131,7 +136,7 @@ def decide(session: Session, actor, screening_id: str, data: dict) -> ScreeningD
     if previous is not None:
         previous.superseded = True
         session.add(previous)
-    s.outcome, s.reflection_ends = outcome, d.reflection_ends
+    s.outcome, s.reflection_ends = d.outcome, d.reflection_ends
     if s.custody_started_at is not None and s.custody_ended_at is None:
         s.custody_ended_at = max(decided_at, _aware(s.custody_started_at))  # the decision ends the holding
     _flush(session, s)

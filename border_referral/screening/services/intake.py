@@ -10,7 +10,7 @@ from ...inputs import choice as _choice, text as _text
 from ...util import utcnow
 from ..models import INDICATORS, LANGUAGES, Screening
 from ._common import (MAX_LONG, WRITE_ROLES, _centre, _codes, _custody, _flush, _interpreter, _not_future,
-                      _screening, _when)
+                      _screening, _when, profile)
 
 
 # ---------------------------------------------------------------- pre-screening / opening a screening
@@ -23,8 +23,8 @@ CUSTODY_FIELDS = ("custody_started_at", "court_extension_until", "court_order_nu
 
 def create_screening(session: Session, actor, case_id: str, data: dict) -> Screening:
     """Open the identification of a case's person: the pre-screening (who, where, when, source, the
-    first account, indicators seen) and, if the person is held, the custody clock; optionally the
-    interview's language and interpreter."""
+    first account, indicators seen) and, if the person is held, the custody clock where the centre's
+    law sets one; optionally the interview's language and interpreter."""
     case = cases.reach_case(session, actor, case_id, WRITE_ROLES)
     centre = _centre(session, case.centre_id)
     now = utcnow()
@@ -39,7 +39,8 @@ def create_screening(session: Session, actor, case_id: str, data: dict) -> Scree
     secret["first_account"] = _text(data, "first_account", limit=MAX_LONG)
     s.language = _choice(data, "language", LANGUAGES)
     secret["interpreter"] = _interpreter(data)
-    _custody(session, s, {k: data[k] for k in CUSTODY_FIELDS if k in data}, centre.timezone, now, secret)
+    _custody(session, s, {k: data[k] for k in CUSTODY_FIELDS if k in data}, centre.timezone, now, secret,
+             profile(session, case.centre_id))
     session.add(s)
     session.flush()
     cases.case_vault(session, case).write(s, {k: v for k, v in secret.items() if v not in (None, [], {})})
@@ -63,7 +64,8 @@ def update_custody(session: Session, actor, screening_id: str, data: dict, versi
     inputs.check_version(s, version)
     centre = _centre(session, s.centre_id)
     secret: dict = {}
-    _custody(session, s, {k: data[k] for k in CUSTODY_FIELDS if k in data}, centre.timezone, utcnow(), secret)
+    _custody(session, s, {k: data[k] for k in CUSTODY_FIELDS if k in data}, centre.timezone, utcnow(), secret,
+             profile(session, s.centre_id))
     if secret:
         cases.case_vault(session, case).write(s, secret)
     _flush(session, s)

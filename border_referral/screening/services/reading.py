@@ -13,7 +13,8 @@ from ...cases.models import Case
 from ...util import utcnow
 from .. import clocks
 from ..models import Screening, ScreeningDecision
-from ._common import READ_ROLES, WRITE_ROLES, _aware, _centre, _screening, visible_fields
+from ...centres.jurisdictions import Profile
+from ._common import READ_ROLES, WRITE_ROLES, _aware, _centre, _screening, profile, visible_fields
 from .decision import Elements, elements, required_agencies
 
 
@@ -27,6 +28,7 @@ class ScreeningView:
     decisions: list[tuple[ScreeningDecision, dict]]
     elements: Elements
     required_agencies: list[str]
+    profile: Profile  # the law of the centre that owns the screening (clocks, sections, outcomes)
 
     @property
     def stage(self) -> str:
@@ -51,7 +53,8 @@ def read_screening(session: Session, actor, screening_id: str, *, action: str = 
                                                 details={"decisions": [d.id for d in decisions]})))
     # acts and means are in the "facts" group every reader sees: no second decryption
     el = elements(case, s, values)
-    return ScreeningView(s, case, values, dvals, el, required_agencies(session, s.centre_id))
+    return ScreeningView(s, case, values, dvals, el, required_agencies(session, s.centre_id),
+                         profile(session, s.centre_id))
 
 
 def may_screen(actor, case: Case) -> bool:
@@ -101,7 +104,7 @@ def dashboard(session: Session, actor, *, sort: str = "time", now: datetime | No
     held = session.execute(base.where(Screening.custody_deadline.is_not(None), Screening.custody_ended_at.is_(None))).all()
     custody = [ClockRow(s, n, deadline=_aware(s.custody_deadline), remaining=clocks.remaining(s.custody_deadline, now))
                for s, n in held]
-    ending = session.execute(base.where(Screening.outcome == "victim", Screening.reflection_ends >= today,
+    ending = session.execute(base.where(Screening.reflection_ends >= today,  # set only for a victim (or s.6/1)
                                         Screening.reflection_ends <= today + timedelta(days=7))).all()
     reflection = [ClockRow(s, n, until=s.reflection_ends, days_left=clocks.days_left(s.reflection_ends, today))
                   for s, n in ending]
