@@ -242,6 +242,19 @@ def fiscal_label(profile: Profile, key: int) -> str:
     return profile.fiscal_year.label(key)
 
 
+def year_of_record(centre: Centre, now=None) -> tuple[int, str]:
+    """(counter key, label) of the fiscal year a record made now at `centre` belongs to, in the
+    centre's own time zone and profile: the year in every reference the centre gives (cases,
+    referrals, repatriation plans), so that one centre writes one era (TH 2570, MM 2026/27, LA 2026)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = now or datetime.now(ZoneInfo(centre.timezone))
+    profile = profile_for_country(centre.country_code)
+    key = fiscal_year(profile, now.astimezone(ZoneInfo(centre.timezone)).date())
+    return key, fiscal_label(profile, key)
+
+
 def case_number(profile: Profile, centre_code: str, day: date, seq: int) -> str:
     return profile.case_number(centre_code, fiscal_label(profile, fiscal_year(profile, day)), seq)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ...auth.permissions import require_role
+from ...centres import jurisdictions
 from ...centres.models import Centre
 from ...crypto.envelope import destroy
 from ...crypto.models import DataKey
@@ -95,9 +96,12 @@ def _centre(session: Session, centre_id: int) -> Centre:
 
 
 def _next_reference(session: Session, sender: Centre, receiver: Centre) -> str:
-    year = utcnow().year
-    last = next_in_sequence(session, ReferralCounter, sender.id, "year", year)
-    return f"{sender.code}-{receiver.code}-{year}-{last:04d}"
+    """CR-TL-2570-0001: sender, receiver, the sender's fiscal year as its profile writes it (the same
+    era as its case numbers), sequence per sender and fiscal year. References given before (with
+    the calendar year) stay valid."""
+    key, label = jurisdictions.year_of_record(sender)
+    last = next_in_sequence(session, ReferralCounter, sender.id, "year", key)
+    return f"{sender.code}-{receiver.code}-{label}-{last:04d}"
 
 
 # ---------------------------------------------------------------- creating (a draft)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from ... import inputs
 from ..labels import NOTICE as NOTICE_LABELS
 from ...auth.permissions import require_role
+from ...centres import jurisdictions
 from ...centres.models import Centre
 from ...centres.services import crossings_of
 from ...crypto.vault import Vault
@@ -103,9 +104,10 @@ def _crossing(session: Session, plan_or_ids, value, field_name="crossing") -> st
 
 
 def _reference(session: Session, host: Centre, home: Centre) -> str:
-    year = utcnow().year
-    last = next_in_sequence(session, PlanCounter, host.id, "year", year)
-    return f"RP-{host.code}-{home.code}-{year}-{last:04d}"
+    """RP-CR-TL-2570-0001: the host's fiscal year as its profile writes it (like its case numbers)."""
+    key, label = jurisdictions.year_of_record(host)
+    last = next_in_sequence(session, PlanCounter, host.id, "year", key)
+    return f"RP-{host.code}-{home.code}-{label}-{last:04d}"
 
 
 def _tell(session: Session, plan: Plan, centre_id: int, kind: str) -> None:
