@@ -11,7 +11,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: system-deps run install lock check-lock test-newest test test-sqlite test-postgres translations compile-translations fonts browser bench clean
+.PHONY: system-deps run install lock lock-upgrade test-newest test test-sqlite test-postgres translations compile-translations fonts browser bench clean
 
 run: install
 	$(FLASK) init-db
@@ -40,15 +40,21 @@ $(STAMP): setup.cfg pyproject.toml $(LOCK)
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-# Regenerate the lock from setup.cfg (lower bounds) and pyproject.toml (build tools): run it on
-# purpose when a dependency is added or to take new releases, then `make test`, and commit both.
+# Regenerate the lock from setup.cfg (lower bounds) and pyproject.toml (build tools). `make lock`
+# keeps every pin it can and only adds or drops what setup.cfg changed; `make lock-upgrade` takes
+# the newest releases of everything. Run one on purpose, then `make test`, and commit both files.
 LOCK_VENV := build/lock-venv
-lock:
-	@[ -x $(LOCK_VENV)/bin/pip-compile ] || { $(PYTHON) -m venv $(LOCK_VENV) && \
-	  $(LOCK_VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip pip-tools; }
-	$(LOCK_VENV)/bin/pip-compile -q --upgrade --generate-hashes --allow-unsafe --all-build-deps \
+PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --all-build-deps \
 	  --extra test --strip-extras --no-emit-index-url --no-emit-find-links -o $(LOCK) setup.cfg
+$(LOCK_VENV)/bin/pip-compile:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip pip-tools
+lock: $(LOCK_VENV)/bin/pip-compile
+	$(PIP_COMPILE)
 	@echo "lock: $(LOCK) written; now run make test and commit setup.cfg and $(LOCK) together"
+lock-upgrade: $(LOCK_VENV)/bin/pip-compile
+	$(PIP_COMPILE) --upgrade
+	@echo "lock: $(LOCK) upgraded; now run make test and commit $(LOCK)"
 
 # The suite against the newest release of every dependency (not the lock), in a throwaway
 # environment: what `make lock` would bring. Run it before updating the lock.

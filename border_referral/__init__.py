@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     """The application factory: configuration, extensions, features."""
     from . import cli, database, i18n, logs, pdf, settings, web
     from .api import register as register_api
-    from .extensions import csrf, login_manager
+    from .extensions import csrf, limiter, login_manager
 
     cfg = settings.load(config)
     settings.ensure_instance(cfg)
@@ -42,6 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     pdf.init_app(app)
     csrf.init_app(app)
+    # Rate-limit and sign-in counts: in Redis when there is one (every worker shares them).
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
     login_manager.init_app(app)
     from . import auth
 

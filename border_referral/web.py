@@ -11,6 +11,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -135,6 +136,13 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return json_error(exc.status, exc.code, exc.message)
         return error_page(exc.status, exc.message)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc):
+        message = _("Too many sign-in attempts from your network. Please wait a minute and try again.")
+        if wants_json():
+            return json_error(429, "rate_limited", message)
+        return error_page(429, message)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):

@@ -9,8 +9,8 @@ BORDER_REFERRAL_KEYRING = ""
 
 # Empty means a SQLite file in the instance folder; a postgresql+psycopg:// URL uses PostgreSQL.
 DATABASE_URL = ""
-# Accepted but not read yet: nothing needs Redis today (sign-in throttling is kept in the
-# database). It is meant for shared rate-limit state once the security work needs it.
+# Rate-limit and sign-in counts are kept here when set (redis://host:port/db), shared by every
+# gunicorn worker; empty: in each process's memory.
 REDIS_URL = ""
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -34,11 +34,13 @@ ARGON2_TIME_COST = 3
 ARGON2_MEMORY_COST = 65536
 ARGON2_PARALLELISM = 4
 
-# Sign-in throttling: after this many failures inside the window, further attempts for the same
-# account (or from the same address) are refused until the window has passed.
-LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-LOGIN_MAX_FAILURES_PER_ADDRESS = 20
-LOGIN_WINDOW_MINUTES = 15
+# Sign-in throttling (auth/throttle.py): attempts per account, counted before the password is
+# checked, in turn: a wait of 15 minutes after 5, of 2 hours after 10, of a day after 20; a correct
+# password clears the count. An address is never locked, only rate-limited.
+LOGIN_BACKOFF = "5 per 15 minutes; 10 per 2 hours; 20 per day"
+LOGIN_RATE_PER_ADDRESS = "30 per minute"
+# Where the counts live: Redis when REDIS_URL is set (shared by every worker), else memory.
+RATELIMIT_KEY_PREFIX = "br"
 
 # Attachments: at most this many bytes each (larger: 413); stored encrypted under
 # ATTACHMENT_DIR (empty: "<instance>/attachments"). Request bodies may be a little larger than one

@@ -87,7 +87,9 @@ def database(tmp_path_factory):
 
 def make_app(database: Database, path: Path, **overrides):
     path.mkdir(parents=True, exist_ok=True)
-    cfg = {**BASE_CONFIG, "DATABASE_URL": database.fresh_url(path), "BORDER_REFERRAL_INSTANCE": str(path / "instance")}
+    # Counts of one test never meet another's, in memory or in Redis (when REDIS_URL is set).
+    cfg = {**BASE_CONFIG, "DATABASE_URL": database.fresh_url(path), "BORDER_REFERRAL_INSTANCE": str(path / "instance"),
+           "RATELIMIT_KEY_PREFIX": f"br-test-{uuid.uuid4().hex[:12]}"}
     cfg.update(overrides)
     return create_app(cfg)
 
@@ -233,3 +235,42 @@ def database_bytes(app) -> bytes:
                            url.username or "postgres", "-n", schema, "--inserts", url.database],
                           capture_output=True, check=True)
     return dump.stdout
+
+
+@pytest.fixture
+def old_release(database, tmp_path):
+    """Factory: an app on an empty database of its own (a SQLite file, or a PostgreSQL schema dropped
+    afterwards) migrated to `revision` and loaded with the demo set, for testing the next migrations
+    on data of the release before. Returns (app, engine); the test migrates on with cli.migrate."""
+    from border_referral.cli import migrate
+    from border_referral.demo import seed
+
+    made = []
+
+    def make(revision: str):
+        if TEST_DB == "sqlite":
+            url = f"sqlite:///{tmp_path / f'old-{revision}.sqlite3'}"
+        else:
+            schema = f"br_mig_{uuid.uuid4().hex[:12]}"
+            admin = create_engine(TEST_DB)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            made.append((admin, schema))
+            sep = "&" if "?" in TEST_DB else "?"
+            url = f"{TEST_DB}{sep}options=-csearch_path%3D{schema}"
+        app = make_app(database, tmp_path / f"old-{revision}", DATABASE_URL=url)
+        with app.app_context():
+            migrate(app, revision)
+            with session_scope() as s:
+                seed(s)
+        made.append((app.extensions["br_engine"], None))
+        return app, app.extensions["br_engine"]
+
+    yield make
+    for thing, schema in reversed(made):
+        if schema is None:
+            thing.dispose()
+            continue
+        with thing.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        thing.dispose()

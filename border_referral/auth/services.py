@@ -19,7 +19,8 @@ from ..centres.models import Centre
 from ..errors import Conflict, NotFound, PermissionDenied, ServiceError, Throttled, ValidationError
 from ..i18n import valid_locale
 from ..util import utcnow
-from .models import ALL_ROLES, DATA_ROLES, ApiToken, SignInFailure, User, UserRole
+from .models import ALL_ROLES, DATA_ROLES, ApiToken, User, UserRole
+from . import throttle
 from .passwords import DEMO_PASSWORD, dummy_verify, hash_password, needs_rehash, too_easy, verify_password
 from .permissions import Principal, require_role
 
@@ -265,32 +266,16 @@ def _revoke_all_tokens(session: Session, user_id: str) -> int:
 
 # ---------------------------------------------------------------- sign-in
 
-def _key(kind: str, value: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-
-
-def _failures(session: Session, kind: str, key: str, since) -> int:
-    return session.execute(
-        select(func.count(SignInFailure.id)).where(
-            SignInFailure.kind == kind, SignInFailure.key_hash == key, SignInFailure.at >= since
-        )
-    ).scalar_one()
-
-
 def authenticate(session: Session, email: str, password: str, address: str | None) -> Principal:
-    """Check a sign-in. Failures are counted per account and per address; past the limits the
-    attempt is refused before the password is even checked."""
-    cfg = current_app.config
-    email_key = _key("account", (email or "").strip().lower())
-    address_key = _key("address", address or "-")
-    since = utcnow() - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    """Check a sign-in. The attempt is counted on the account before the password is checked
+    (auth/throttle.py); past the account's limits it is refused without checking."""
     user = session.execute(select(User).where(User.email == (email or "").strip().lower())).scalars().first()
-    if (_failures(session, "account", email_key, since) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or _failures(session, "address", address_key, since) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+    key = throttle.account_key(email)
+    try:
+        throttle.attempt(key)
+    except Throttled:
         audit.record(session, None, "auth.sign_in_throttled", user, {})
-        raise Throttled(_l("Too many failed sign-ins. Please wait %(minutes)s minutes and try again.",
-                           minutes=cfg["LOGIN_WINDOW_MINUTES"]))
+        raise
     if user is None:
         dummy_verify(password or "")
         ok, reason = False, "unknown_account"
@@ -301,12 +286,9 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
     else:
         ok, reason = True, None
     if not ok:
-        session.add(SignInFailure(kind="account", key_hash=email_key))
-        session.add(SignInFailure(kind="address", key_hash=address_key))
-        session.flush()
         audit.record(session, None, "auth.sign_in_failed", user, {"reason": reason})
         raise SignInFailed()
-    session.execute(delete(SignInFailure).where(SignInFailure.kind == "account", SignInFailure.key_hash == email_key))
+    throttle.succeeded(key)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
@@ -346,8 +328,14 @@ def create_token(session: Session, actor: Principal | None, user_id: str, name: 
     if actor is not None:
         if user is None or actor.id != user_id:
             raise PermissionDenied(_l("Only the owner of an account creates its tokens."))
+        # A wrong password here counts like a failed sign-in (someone holding a stolen session may be
+        # guessing it to get a lasting token), and is put on record.
+        key = throttle.account_key(user.email)
+        throttle.attempt(key)
         if not verify_password(user.password_hash, password or ""):
+            audit.record(session, actor, "token.create_denied", user, {"reason": "bad_password"})
             raise ValidationError(_l("The current password is not correct."), field="password")
+        throttle.succeeded(key)
     if user is None:
         raise NotFound()
     if not user.active:

@@ -4,11 +4,12 @@ import time
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..database import get_session
+from ..extensions import limiter
 from ..errors import ServiceError, ValidationError
 from ..i18n import valid_locale
 from ..web import public, show_service_error
@@ -31,6 +32,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_PER_ADDRESS"], methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

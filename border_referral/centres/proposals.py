@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from .. import audit
@@ -61,6 +62,11 @@ def propose(session: Session, actor, partnership_code: str, data: dict) -> Partn
         PartnershipProposal.partnership_id == partnership.id, PartnershipProposal.state == "pending")).first()
     if pending is not None:
         raise Conflict(_l("A change of this partnership is already waiting for approval."))
+    # Proposing changes the partnership's version, so two proposals made at the same moment cannot
+    # both pass the "one pending proposal at a time" check: the second is a conflict.
+    partnership.version += 1
+    session.add(partnership)
+    _flush_or_conflict(session)
     proposal = PartnershipProposal(partnership_id=partnership.id, members=",".join(new_codes),
                                    previous_members=",".join(old_codes), proposed_by_id=actor.id,
                                    proposed_by_centre_id=actor.centre_id)
@@ -78,6 +84,13 @@ def _concerned_ids(session: Session, proposal: PartnershipProposal) -> set[int]:
     return set(session.execute(select(Centre.id).where(Centre.code.in_(proposal.concerned_codes))).scalars())
 
 
+def _flush_or_conflict(session: Session) -> None:
+    try:
+        _flush(session)
+    except IntegrityError:
+        raise Conflict() from None
+
+
 def get(session: Session, actor, proposal_id) -> PartnershipProposal:
     """A proposal the caller may see: network administrators see all, a centre's administrator
     those that concern their centre; any other is not found."""
@@ -90,14 +103,17 @@ def get(session: Session, actor, proposal_id) -> PartnershipProposal:
 
 
 def _answer(session: Session, actor, proposal: PartnershipProposal, partnership: Partnership, decision: str) -> None:
+    # Every answer changes the proposal's version: of two answers given at the same moment (the last
+    # two approvals, say) one is refused with a conflict and counted again when repeated, so a
+    # proposal that everyone approved can never stay pending. Two administrators of one centre
+    # answering at once: the second is a conflict too, never a 500.
     session.add(PartnershipApproval(proposal_id=proposal.id, centre_id=actor.centre_id, decision=decision,
                                     user_id=actor.id))
-    _flush(session)
+    proposal.version += 1
     if decision == "rejected":
         proposal.state, proposal.decided_at = "rejected", utcnow()
-        proposal.version += 1
-        session.add(proposal)
-        _flush(session)
+    session.add(proposal)
+    _flush_or_conflict(session)
     _audit(session, actor, "approve" if decision == "approved" else "reject", proposal, partnership)
     if decision == "approved":
         approved = set(session.execute(select(PartnershipApproval.centre_id).where(

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from .. import audit, inputs
 from ..auth.permissions import require_role
 from ..errors import Conflict, NotFound, ValidationError
+from . import jurisdictions
 from .models import LANGS, Centre, CentreCrossing, Country, CrossingPoint, Partnership, PartnershipMember
 
 CODE_RE = {
@@ -157,7 +158,9 @@ def _finish(session: Session, actor, obj, created: bool, details: dict | None = 
 def save_centre(session: Session, actor, code: str | None, data: dict, version=None) -> Centre:
     obj = _start(session, actor, Centre, code, data, version)
     country = (data.get("country_code") or "").strip().upper()
-    if session.get(Country, country) is None:
+    # A centre works under its country's law: a country without a jurisdiction profile would have
+    # no rules at all (never Thai ones by default), so it cannot have a centre yet.
+    if session.get(Country, country) is None or country not in jurisdictions.PROFILES:
         raise ValidationError(_l("Choose a country."), field="country_code")
     tz = (data.get("timezone") or "").strip()
     try:

@@ -128,48 +128,146 @@ def _reencode(data: bytes, kind: str) -> bytes:
 
 
 # A DOCX is refused when it points outside itself (external relationships: remote templates,
-# images or links fetched on opening) or carries macros or embedded active parts.
-_DOCX_ACTIVE_PARTS = re.compile(r"(vbaProject\.bin|vbaData\.xml|activeX/|embeddings/.*\.(bin|exe|ole|js|vbs))$", re.I)
+# images or links fetched on opening), carries macros, ActiveX or embedded objects, or has field
+# codes that run a command or fetch a URL (DDE, INCLUDETEXT, INCLUDEPICTURE). Part names are
+# compared without case (OPC names are case-insensitive), every relationship part is read whole
+# through an XML parser (character references and other encodings resolved), and a package with
+# two parts of the same name or more than DOCX_MAX_UNPACKED bytes is refused.
+DOCX_MAX_UNPACKED = 200 * 1024 * 1024
+# The last segment of a relationship type that loads code or another document.
+_ACTIVE_REL_TYPES = {"vbaproject", "activex", "activexcontrolbinary", "control", "oleobject", "package",
+                     "attachedtemplate", "frame", "subdocument", "wordvbadata", "keymapcustomizations"}
+_ACTIVE_FIELDS = re.compile(r"\b(DDE|DDEAUTO|INCLUDETEXT|INCLUDEPICTURE|IMPORT|LINK)\b", re.I)
+
+
+def _xml(raw: bytes):
+    from xml.etree import ElementTree
+
+    try:  # expat refuses entity expansion attacks (billion laughs) and external entities
+        return ElementTree.fromstring(raw)
+    except ElementTree.ParseError:
+        raise ActiveContent() from None
 
 
 def _check_docx(data: bytes) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        for name in z.namelist():
-            if _DOCX_ACTIVE_PARTS.search(name):
+        infos = z.infolist()
+        names = [i.filename.lower() for i in infos]
+        if len(names) != len(set(names)) or sum(i.file_size for i in infos) > DOCX_MAX_UNPACKED:
+            raise ActiveContent()
+        for info, name in zip(infos, names):
+            if re.search(r"(vbaproject\.bin|vbadata\.xml|activex/|embeddings/)", name):
                 raise ActiveContent()
             if name.endswith(".rels"):
-                with z.open(name) as fh:
-                    rels = fh.read(2_000_000)
-                if re.search(rb"TargetMode\s*=\s*[\"']External[\"']", rels, re.I):
-                    raise ActiveContent()
+                for rel in _xml(z.read(info)).iter():
+                    if not rel.tag.endswith("Relationship"):
+                        continue
+                    if (rel.get("TargetMode") or "").strip().lower() == "external":
+                        raise ActiveContent()
+                    if (rel.get("Type") or "").rstrip("/").rsplit("/", 1)[-1].lower() in _ACTIVE_REL_TYPES:
+                        raise ActiveContent()
+            elif name.startswith("word/") and name.endswith(".xml"):
+                for el in _xml(z.read(info)).iter():
+                    code = el.text if el.tag.endswith("}instrText") else next(
+                        (v for k, v in el.attrib.items() if k.endswith("}instr")), None)
+                    if code and _ACTIVE_FIELDS.search(code):
+                        raise ActiveContent()
 
 
 # A PDF is refused when it runs something: JavaScript, an action on opening or on page events,
 # a launch, embedded files or rich media, XFA forms. Names may be written with #xx escapes
-# (/J#61vaScript) and may sit in compressed object streams: both are looked at.
-_PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm|ImportData|GoToR|GoToE)\b")
-_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+# (/J#61vaScript) and may sit in encoded streams: every stream is decoded (Flate, ASCIIHex,
+# ASCII85, in any chain) and looked at; a stream in an encoding we cannot read, other than the
+# picture codecs (which hold no PDF objects), makes the file one we cannot vouch for. The scan is
+# linear in the size of the file and inflates at most PDF_MAX_INFLATED bytes in all.
+PDF_MAX_INFLATED = 100 * 1024 * 1024
+_PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm|ImportData|GoToR|GoToE)(?![A-Za-z0-9])")
+_PICTURE_FILTERS = {b"DCTDecode", b"JPXDecode", b"CCITTFaxDecode", b"JBIG2Decode", b"DCT", b"CCF"}
+
+
+class Unreadable(ServiceError):
+    status = 415
+    code = "unreadable_pdf"
+    default_message = _l("This PDF could not be checked: it uses an encoding this system does not read. "
+                         "Print it to a new PDF and attach that.")
 
 
 def _pdf_names(raw: bytes) -> bytes:
     return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
 
 
+def _filters(dictionary: bytes) -> list[bytes]:
+    m = re.search(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)", _pdf_names(dictionary))
+    return re.findall(rb"/([A-Za-z0-9]+)", m.group(1)) if m else []
+
+
+def _decode(chunk: bytes, filters: list[bytes], budget: int) -> bytes | None:
+    """The decoded stream, or None for a picture codec; Unreadable for anything else."""
+    import base64
+    import binascii
+
+    for name in filters:
+        if name in _PICTURE_FILTERS:
+            return None
+        if name in (b"FlateDecode", b"Fl"):
+            try:
+                inflater = zlib.decompressobj()
+                chunk = inflater.decompress(chunk, budget)
+            except zlib.error:
+                raise Unreadable() from None
+            if inflater.unconsumed_tail:
+                raise Unreadable()  # more than the budget: a bomb, refused rather than followed
+        elif name in (b"ASCIIHexDecode", b"AHx"):
+            hexa = re.sub(rb"\s", b"", chunk).split(b">")[0]
+            try:
+                chunk = binascii.unhexlify(hexa + (b"0" if len(hexa) % 2 else b""))
+            except binascii.Error:
+                raise Unreadable() from None
+        elif name in (b"ASCII85Decode", b"A85"):
+            try:
+                chunk = base64.a85decode(re.sub(rb"\s", b"", chunk).split(b"~>")[0], adobe=False)
+            except ValueError:
+                raise Unreadable() from None
+        else:
+            raise Unreadable()  # LZW, RunLength, Crypt, ...: not read, so not vouched for
+    return chunk
+
+
 def _check_pdf(data: bytes) -> None:
-    if _PDF_ACTIVE.search(_pdf_names(data)):
-        raise ActiveContent()
-    budget = 50_000_000  # inflate at most this much in all (a bomb is refused, not followed)
-    for match in _PDF_STREAM.finditer(data):
-        try:
-            inflater = zlib.decompressobj()
-            chunk = inflater.decompress(match.group(1), budget)
-        except zlib.error:
+    """Look at the objects between streams as written, and at each stream decoded (pictures are
+    skipped: their bytes are not PDF and may contain anything)."""
+    budget, pos, plain_from = PDF_MAX_INFLATED, 0, 0
+
+    def look(text: bytes) -> None:
+        if _PDF_ACTIVE.search(_pdf_names(text)):
+            raise ActiveContent()
+
+    while True:
+        at = data.find(b"stream", pos)
+        if at < 0:
+            break
+        pos = at + 6
+        if data[at - 3:at] == b"end":  # the "stream" of an "endstream"
             continue
-        budget -= len(chunk)
-        if budget <= 0:
-            raise ActiveContent()
-        if _PDF_ACTIVE.search(_pdf_names(chunk)):
-            raise ActiveContent()
+        if data[pos:pos + 2] == b"\r\n":
+            start = pos + 2
+        elif data[pos:pos + 1] in (b"\n", b"\r"):
+            start = pos + 1
+        else:
+            continue  # the word inside some other token
+        end = data.find(b"endstream", start)
+        if end < 0:
+            raise Unreadable()
+        look(data[plain_from:start])
+        dictionary = data[max(0, data.rfind(b"obj", 0, at)):at]
+        decoded = _decode(data[start:end], _filters(dictionary), budget)
+        if decoded is not None:
+            budget -= len(decoded)
+            if budget <= 0:
+                raise Unreadable()
+            look(decoded)
+        pos = plain_from = end + 9
+    look(data[plain_from:])
 
 
 def sanitise(data: bytes) -> tuple[str, bytes]:

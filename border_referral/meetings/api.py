@@ -19,12 +19,23 @@ from . import documents, services
 bp = Blueprint("meetings_api", __name__)
 
 
+class ChairIn(SQLModel):
+    name: Optional[str] = None
+    centre: Optional[str] = None       # a member centre's code; the host centre when not given
+
+
 class MeetingIn(SQLModel):
     partnership: str
     starts_at: str
     venue: str
     number: Optional[int] = None
     host: Optional[str] = None
+    chair: Optional[ChairIn] = None
+
+
+class MeetingPatch(SQLModel):
+    chair: ChairIn
+    version: int
 
 
 class ItemIn(SQLModel):
@@ -57,7 +68,9 @@ def meeting_json(m) -> dict:
     return {"id": m.id, "number": m.number, "year": m.year, "state": m.state, "starts_at": iso_utc(m.starts_at),
             "venue": m.venue, "partnership": session.get(Partnership, m.partnership_id).code,
             "host": session.get(Centre, m.host_centre_id).code, "languages": m.language_list,
-            "agenda_version": m.agenda_version, "version": m.version}
+            "agenda_version": m.agenda_version, "version": m.version,
+            "chair": {"name": m.chair_name,
+                      "centre": session.get(Centre, m.chair_centre_id).code if m.chair_centre_id else None}}
 
 
 def item_json(item) -> dict:
@@ -112,6 +125,15 @@ def read(meeting_id):
                                                                     meeting_id=m.id)],
     })
     return jsonify(out)
+
+
+@bp.patch("/meetings/<meeting_id>")
+@documented("Record the chair of a meeting (host secretariat; {chair: {name, centre}, version}): the chair's centre is "
+            "a member of the partnership", request_model=MeetingPatch,
+            responses={200: ("The meeting", MeetingOut), 409: ("Stale version or minutes adopted", None),
+                       422: ("The centre is not in the partnership", None)}, tag="meetings")
+def update(meeting_id):
+    return jsonify(meeting_json(services.set_chair(get_session(), current_user, meeting_id, json_body())))
 
 
 @bp.post("/meetings/<meeting_id>/agenda-items")

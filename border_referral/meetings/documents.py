@@ -66,7 +66,9 @@ def _context(meeting, actor) -> dict:
                                            if lang != e.item.language and t.get("title")]
                 entries.append({"key": e.item.id, "titles": titles, "refs": e.item.reference_list})
         rows.append({"number": number, "titles": _label_in(langs, labels.SECTION[number]), "entries": entries})
-    return {"langs": langs, "partnership": p, "host": host, "sections": rows,
+    chair_centre = session.get(Centre, meeting.chair_centre_id) if meeting.chair_centre_id else None
+    chair = [line for line in (labels.chair_line(meeting, chair_centre, lang) for lang in langs) if line]
+    return {"langs": langs, "partnership": p, "host": host, "sections": rows, "chair": chair,
             "titles": [labels.meeting_title(meeting, p, lang) for lang in langs]}
 
 
@@ -128,6 +130,8 @@ def _docx(meeting, actor, kind: str) -> bytes:
         para(_in(langs, "Version %(n)s", n=meeting.agenda_version))
     items = {}
     if kind == "minutes":
+        if ctx["chair"]:  # the header of the Thai official form: ประธาน
+            para(ctx["chair"])
         mins = minutes_of(get_session(), meeting.id)
         items = json.loads(mins.items) if mins else {}
     for section in ctx["sections"]:

@@ -26,10 +26,24 @@ class MeetingForm(FlaskForm):
     starts_at = StringField(_l("Date and time"), render_kw={"type": "datetime-local"})
     number = StringField(_l("Number in the series (optional)"), render_kw={"type": "number", "min": 1})
     venue = StringField(_l("Venue"))
+    chair_name = StringField(_l("Chair"))
+    chair_centre = SelectField(_l("Centre"), validate_choice=False)
 
     def to_data(self) -> dict:
         return {"partnership": self.partnership.data, "starts_at": self.starts_at.data, "venue": self.venue.data,
-                "number": _blank(self.number.data)}
+                "number": _blank(self.number.data),
+                "chair": {"name": _blank(self.chair_name.data), "centre": _blank(self.chair_centre.data)}}
+
+
+class ChairForm(FlaskForm):
+    """The host's record of who chairs the meeting."""
+    chair_name = StringField(_l("Chair"))
+    chair_centre = SelectField(_l("Centre"), validate_choice=False)
+    version = HiddenField()
+
+    def to_data(self) -> dict:
+        return {"chair": {"name": _blank(self.chair_name.data), "centre": _blank(self.chair_centre.data)},
+                "version": self.version.data}
 
 
 class ProposeForm(FlaskForm):

@@ -2,6 +2,8 @@
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import BE_OFFSET
+
 STATE = {"planned": _l("Planned"), "agenda_open": _l("Agenda open"), "agenda_closed": _l("Agenda closed"),
          "held": _l("Held"), "minutes_draft": _l("Minutes in draft"), "minutes_adopted": _l("Minutes adopted")}
 SECTION = {1: _l("Chair's announcements"), 2: _l("Adoption of the minutes of the previous meeting"),
@@ -14,9 +16,31 @@ ATTENDANCE = {"invited": _l("Invited"), "present": _l("Present"), "absent": _l("
 MINUTES_STATE = {"draft": _l("Draft"), "checked": _l("Checked"), "adopted": _l("Adopted")}
 
 
-def meeting_title(meeting, partnership, locale: str) -> str:
-    """"The 13th meeting ... 13/2562": the number and the year, in B.E. for Thai readers."""
-    year = meeting.year + 543 if locale == "th" else meeting.year
+def meeting_year(year: int, locale: str) -> str:
+    """The year of a meeting as the reader's calendar writes it: "พ.ศ. 2562" for Thai readers (B.E.),
+    "2019" for everyone else (Gregorian)."""
+    return f"พ.ศ. {year + BE_OFFSET}" if locale == "th" else str(year)
+
+
+def meeting_number(meeting, locale: str) -> str:
+    """The running number in the partnership's series with the year beside it, never inside it:
+    "ครั้งที่ 13 (พ.ศ. 2562)", "Meeting no. 13 (2019)". The one place that writes a meeting's number."""
     with force_locale(locale):
-        return gettext("Joint meeting no. %(number)s/%(year)s of %(partnership)s", number=meeting.number, year=year,
-                       partnership=partnership.name(locale))
+        return gettext("Meeting no. %(number)s (%(year)s)", number=meeting.number,
+                       year=meeting_year(meeting.year, locale))
+
+
+def meeting_title(meeting, partnership, locale: str) -> str:
+    """The meeting's title: the partnership, the running number and the year beside it."""
+    with force_locale(locale):
+        return gettext("Joint meeting no. %(number)s (%(year)s) of %(partnership)s", number=meeting.number,
+                       year=meeting_year(meeting.year, locale), partnership=partnership.name(locale))
+
+
+def chair_line(meeting, centre, locale: str) -> str:
+    """"Chair: name (centre)", for the page and the header of the minutes; empty when none is recorded."""
+    if not meeting.chair_name and centre is None:
+        return ""
+    with force_locale(locale):
+        return gettext("Chair: %(name)s (%(centre)s)", name=meeting.chair_name or "—",
+                       centre=centre.name(locale) if centre is not None else "—")

@@ -39,6 +39,10 @@ class Meeting(SQLModel, table=True):
     number: int
     year: int                                   # C.E. year of the meeting at the host; shown in B.E. in Thai
     host_centre_id: int = Field(foreign_key="centre.id")
+    # Who chairs the meeting (printed in the header of the minutes): a person of a member centre, the
+    # host centre by default. Meetings planned before release 0010 had none recorded.
+    chair_name: Optional[str] = Field(default=None, max_length=200)
+    chair_centre_id: Optional[int] = Field(default=None, foreign_key="centre.id")
     starts_at: datetime
     venue: str = Field(max_length=300)
     languages: str = Field(default="", max_length=40)   # "th,my,en"

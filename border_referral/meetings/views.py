@@ -18,8 +18,8 @@ from ..errors import NotFound, ServiceError
 from ..i18n import NATIVE_NAMES, current_locale
 from ..web import show_service_error
 from . import documents, labels, services
-from .forms import (ActionForm, ActionUpdateForm, AttendanceForm, ConfirmForm, ItemForm, MeetingForm, MinutesForm,
-                    ParticipantForm, ProposeForm, RowForm, minutes_form)
+from .forms import (ActionForm, ActionUpdateForm, AttendanceForm, ChairForm, ConfirmForm, ItemForm, MeetingForm,
+                    MinutesForm, ParticipantForm, ProposeForm, RowForm, minutes_form)
 from .models import ALLOWED_SECTIONS
 
 bp = Blueprint("meetings", __name__, template_folder="templates", url_prefix="/meetings")
@@ -67,8 +67,11 @@ def new():
             return redirect(url_for("meetings.view", meeting_id=m.id))
     elif form.is_submitted():
         status = 422
-    form.partnership.choices = [SelectChoice(p.code, f"{p.code} · {p.name(current_locale())}")
-                                for p in services.partnerships_for(session, current_user)]
+    partnerships = services.partnerships_for(session, current_user)
+    form.partnership.choices = [SelectChoice(p.code, f"{p.code} · {p.name(current_locale())}") for p in partnerships]
+    centres = {c.code: c for p in partnerships for c in services.members(session, p.id)}
+    form.chair_centre.choices = [SelectChoice("", _("Hosting centre"))] + [
+        SelectChoice(code, f"{code} · {c.name(current_locale())}") for code, c in sorted(centres.items())]
     return render_template("meetings/new.html", form=form, **_common()), status
 
 
@@ -115,6 +118,12 @@ def _page(meeting_id, refused=None):
             mform.language.data = current_locale()
     action = form(ActionForm)
     action.owner_centre.choices = [SelectChoice(c.code, f"{c.code} · {c.name(current_locale())}") for c in centres]
+    chair_centre = session.get(Centre, m.chair_centre_id) if m.chair_centre_id else None
+    chair = form(ChairForm)
+    chair.chair_centre.choices = list(action.owner_centre.choices)
+    if chair is not refused:
+        chair.chair_name.data, chair.version.data = m.chair_name, m.version
+        chair.chair_centre.data = (chair_centre or session.get(Centre, m.host_centre_id)).code
     return render_template(
         "meetings/view.html", m=m, partnership=partnership, centres=centres, allowed=allowed,
         host=session.get(Centre, m.host_centre_id), title=labels.meeting_title(m, partnership, current_user.locale or "en"),
@@ -123,6 +132,7 @@ def _page(meeting_id, refused=None):
         prev_mins=services.minutes_of(session, prev.id) if prev else None,
         actions=services.actions(session, current_user, open_only=False, meeting_id=m.id),
         propose_form=propose, participant_form=participant, minutes_form=mform, action_form=action,
+        chair_form=chair, chair_centre=chair_centre,
         **_common())
 
 
@@ -150,6 +160,11 @@ def _submit(meeting_id: str, form, operation, done: str):
 def _save(meeting_id: str, form, service, target_id: str, done: str):
     """A form whose input (form.to_data()) goes to service(session, user, target_id, data)."""
     return _submit(meeting_id, form, lambda: service(get_session(), current_user, target_id, form.to_data()), done)
+
+
+@bp.post("/<meeting_id>/chair")
+def chair(meeting_id):
+    return _save(meeting_id, ChairForm(), services.set_chair, meeting_id, _("The meeting was updated."))
 
 
 @bp.post("/<meeting_id>/items")

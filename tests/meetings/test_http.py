@@ -187,3 +187,86 @@ def test_pages_offer_only_what_the_user_may_do(signed_in, api):
     assert 'data-testid="close-agenda"' in host and 'data-testid="propose-form"' in host
     assert 'data-testid="close-agenda"' not in member and 'data-testid="propose-form"' in member
     assert 'data-testid="propose-form"' not in reader and f'action="/meetings/{mid}/' not in reader
+
+
+def _pdf_text(data, tmp_path, name="doc.pdf"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    return text.replace("\u200b", "")
+
+
+def test_number_shown_with_the_year_beside_it_on_pages_and_documents(signed_in, api, demo, tmp_path):
+    cr = api("secretariat", "CR")
+    mid = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2019-09-24T09:00:00+07:00",
+                                            "venue": "Chiang Rai", "number": 13}).json["id"]
+    assert cr.get(f"/api/v1/meetings/{mid}").json["number"] == 13 and cr.get(f"/api/v1/meetings/{mid}").json["year"] == 2019
+    thai = translated(demo, "th", "Meeting no. %(number)s (%(year)s)", number=13, year="พ.ศ. 2562")
+    burmese = translated(demo, "my", "Meeting no. %(number)s (%(year)s)", number=13, year="2019")
+    for who, expected in (("CR", "13 (พ.ศ. 2562)"), ("TL", "13 (2019)")):
+        page = signed_in("secretariat", who)
+        for url in (f"/meetings/{mid}", "/meetings/"):
+            html = unescape(page.get(url).get_data(as_text=True))
+            assert expected in html and "13/25" not in html and "13/2019" not in html, (who, url)
+    cr.post(f"/api/v1/meetings/{mid}/close-agenda")
+    cr.post(f"/api/v1/meetings/{mid}/actions", json={"title": "Patrols", "owner_centre": "TL", "due": "2019-12-01"})
+    assert thai in unescape(signed_in("secretariat", "CR").get("/meetings/actions?all=1").get_data(as_text=True))
+    assert burmese in unescape(signed_in("secretariat", "TL").get("/meetings/actions?all=1").get_data(as_text=True))
+    for doc in ("agenda", "minutes"):
+        text = _pdf_text(cr.get(f"/api/v1/meetings/{mid}/{doc}.pdf").data, tmp_path, f"{doc}.pdf").replace("\n", " ")
+        assert "13 (พ.ศ. 2562)" in text and "13 (2019)" in text and "13/" not in text, doc
+        from docx import Document
+        docx = "\n".join(p.text for p in Document(io.BytesIO(cr.get(f"/api/v1/meetings/{mid}/{doc}.docx").data)).paragraphs)
+        assert "13 (พ.ศ. 2562)" in docx and "13 (2019)" in docx and "13/" not in docx, doc
+
+
+def test_the_chair_is_stored_shown_and_printed_in_the_minutes(signed_in, api, demo, tmp_path):
+    cr, tl = api("secretariat", "CR"), api("secretariat", "TL")
+    r = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00",
+                                          "venue": "Chiang Rai", "chair": {"name": "Somchai Jaidee"}})
+    assert r.status_code == 201 and r.json["chair"] == {"name": "Somchai Jaidee", "centre": "CR"}  # the host's
+    mid, version = r.json["id"], r.json["version"]
+    r = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2027-06-10T09:00:00+07:00",
+                                          "venue": "Chiang Rai", "chair": {"name": "X", "centre": "MS"}})
+    assert r.status_code == 422  # Mae Sot is not a member of CR-TL
+    r = cr.patch(f"/api/v1/meetings/{mid}", json={"chair": {"name": "X", "centre": "MW"}, "version": version})
+    assert r.status_code == 422
+    assert tl.patch(f"/api/v1/meetings/{mid}", json={"chair": {"name": "X"}, "version": version}).status_code == 403
+    assert cr.patch(f"/api/v1/meetings/{mid}", json={"chair": {"name": "X"}, "version": version + 5}).status_code == 409
+    assert cr.patch(f"/api/v1/meetings/{mid}", json={"chair": {"name": "X"}, "version": "abc"}).status_code == 422
+    r = cr.patch(f"/api/v1/meetings/{mid}", json={"chair": {"name": "สมชาย ใจดี", "centre": "CR"}, "version": version})
+    assert r.status_code == 200 and r.json["chair"] == {"name": "สมชาย ใจดี", "centre": "CR"}
+    assert r.json["version"] == version + 1
+    assert tl.get(f"/api/v1/meetings/{mid}").json["chair"]["name"] == "สมชาย ใจดี"
+    html = unescape(signed_in("secretariat", "TL").get(f"/meetings/{mid}").get_data(as_text=True))
+    assert "สมชาย ใจดี" in html and 'data-testid="meeting-chair"' in html and 'data-testid="chair-form"' not in html
+    page = signed_in("secretariat", "CR")
+    assert 'data-testid="chair-form"' in page.get(f"/meetings/{mid}").get_data(as_text=True)
+    r = page.post_form(f"/meetings/{mid}/chair", {"chair_name": "U Aung", "chair_centre": "TL", "version": version + 1},
+                       page=f"/meetings/{mid}")
+    assert r.status_code == 302
+    assert cr.get(f"/api/v1/meetings/{mid}").json["chair"] == {"name": "U Aung", "centre": "TL"}
+    r = page.post_form(f"/meetings/{mid}/chair", {"chair_name": "Y", "chair_centre": "MW", "version": version + 2},
+                       page=f"/meetings/{mid}")
+    assert r.status_code == 422 and 'id="chair_centre-err"' in r.get_data(as_text=True)
+
+    cr.post(f"/api/v1/meetings/{mid}/close-agenda")
+    cr.put(f"/api/v1/meetings/{mid}/minutes", json={"language": "th", "opened_at": "09:00", "closed_at": "12:00",
+                                                    "recorder": "คุณดาว", "checker": "คุณเล็ก", "items": {}})
+    from sqlalchemy import select
+
+    from border_referral.centres.models import Centre
+    from border_referral.database import session_scope
+    with demo.app_context(), session_scope() as s:
+        tachileik = s.execute(select(Centre).where(Centre.code == "TL")).scalar_one().name("th")
+    chair_th = translated(demo, "th", "Chair: %(name)s (%(centre)s)", name="U Aung", centre=tachileik)
+    text = _pdf_text(cr.get(f"/api/v1/meetings/{mid}/minutes.pdf").data, tmp_path).replace("\n", " ")
+    assert "U Aung" in text and chair_th.split(":")[0] in text
+    head = text.split("U Aung")[0]
+    assert "คุณดาว" not in head  # in the header, before the record of the meeting
+    from docx import Document
+    paras = [p.text for p in Document(io.BytesIO(cr.get(f"/api/v1/meetings/{mid}/minutes.docx").data)).paragraphs]
+    chair = next(i for i, p in enumerate(paras) if "U Aung" in p)
+    assert chair_th in paras[chair] and chair < 4  # after the titles and the heading
+    agenda = "\n".join(p.text for p in Document(io.BytesIO(cr.get(f"/api/v1/meetings/{mid}/agenda.docx").data)).paragraphs)
+    assert "U Aung" not in agenda

@@ -10,7 +10,7 @@ from border_referral.errors import Conflict, NotFound, PermissionDenied, Validat
 from border_referral.meetings import services
 from border_referral.meetings.models import AgendaItem, Minutes
 from tests.cases.conftest import make_case  # noqa: F401  (a fixture)
-from tests.conftest import principal
+from tests.conftest import principal, translated
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -39,13 +39,66 @@ def test_numbering_year_and_host_alternation(db):
                                                                     "venue": "x"})
 
 
-def test_thai_title_uses_the_buddhist_era(db, demo):
+def test_the_number_runs_on_across_years_with_the_year_beside_it(db, demo):
+    """Issue 13: "ครั้งที่ 13 (พ.ศ. 2562)", the 13th meeting of the series, not the 13th of the year."""
     from border_referral.centres.models import Partnership
-    from border_referral.meetings.labels import meeting_title
+    from border_referral.meetings.labels import meeting_number, meeting_title
     with db() as s:
         m = _meeting(s, number=13, starts_at="2019-09-24T09:00")
         p = s.get(Partnership, m.partnership_id)
-        assert "13/2562" in meeting_title(m, p, "th") and "13/2019" in meeting_title(m, p, "en")
+        for locale, year in (("th", "พ.ศ. 2562"), ("my", "2019"), ("lo", "2019"), ("en", "2019")):
+            number = meeting_number(m, locale)
+            assert number == translated(demo, locale, "Meeting no. %(number)s (%(year)s)", number=13, year=year)
+            assert f"13 ({year})" in number and "13/" not in number
+            title = meeting_title(m, p, locale)
+            assert title == translated(demo, locale, "Joint meeting no. %(number)s (%(year)s) of %(partnership)s",
+                                       number=13, year=year, partnership=p.name(locale))
+            assert f"13 ({year})" in title and "13/" not in title
+        assert meeting_number(m, "en") == "Meeting no. 13 (2019)"
+
+
+def test_numbering_is_one_series_per_partnership_across_years(db):
+    from border_referral.meetings.models import Meeting
+    with db() as s:
+        first = _meeting(s, starts_at="2025-11-20T09:00")
+        second = _meeting(s, "TL", starts_at="2026-03-10T09:00")
+        other = _meeting(s, "MS", partnership="MS-MW", starts_at="2026-03-11T09:00")
+        assert (first.number, first.year) == (1, 2025)
+        assert (second.number, second.year) == (2, 2026)  # not 1: the series counts on across years
+        assert (other.number, other.year) == (1, 2026)    # each partnership has its own series
+        assert s.get(Meeting, second.id).number == 2
+
+
+def test_the_host_alternates_across_three_meetings_of_cr_tl(db):
+    from border_referral.centres.models import Centre
+    with db() as s:
+        meetings = [_meeting(s, "CR", starts_at=f"202{n}-06-01T09:00") for n in (6, 7, 8)]  # no host chosen
+        assert [s.get(Centre, m.host_centre_id).code for m in meetings] == ["CR", "TL", "CR"]
+        assert [m.number for m in meetings] == [1, 2, 3]
+
+
+def test_the_chair_is_recorded_host_centre_by_default_and_only_of_a_member_centre(db):
+    from border_referral.centres.models import Centre
+    with db() as s:
+        cr, tl = principal(s, "secretariat", "CR"), principal(s, "secretariat", "TL")
+        m = _meeting(s, chair={"name": "นายสมชาย ใจดี"})
+        assert m.chair_name == "นายสมชาย ใจดี" and s.get(Centre, m.chair_centre_id).code == "CR"  # the host
+        plain = _meeting(s, "TL")
+        assert plain.chair_name is None and s.get(Centre, plain.chair_centre_id).code == "TL"
+        with pytest.raises(ValidationError) as err:
+            _meeting(s, chair={"name": "Someone", "centre": "MS"})  # Mae Sot is not in CR-TL
+        assert err.value.field == "chair_centre" and err.value.status == 422
+        with pytest.raises(ValidationError):
+            _meeting(s, chair="Someone")
+        services.set_chair(s, cr, m.id, {"chair": {"name": "U Aung", "centre": "TL"}, "version": m.version})
+        assert m.chair_name == "U Aung" and s.get(Centre, m.chair_centre_id).code == "TL"
+        with pytest.raises(ValidationError) as err:
+            services.set_chair(s, cr, m.id, {"chair": {"name": "X", "centre": "MW"}, "version": m.version})
+        assert err.value.field == "chair_centre"
+        with pytest.raises(Conflict):
+            services.set_chair(s, cr, m.id, {"chair": {"name": "X"}, "version": m.version - 1})  # stale
+        with pytest.raises(PermissionDenied):
+            services.set_chair(s, tl, m.id, {"chair": {"name": "X"}, "version": m.version})  # the host records it
 
 
 def test_proposals_close_and_standard_order(db):
@@ -88,6 +141,19 @@ def test_references_only_to_own_cases_and_referrals(db, make_case):
             services.propose_item(s, principal(s, "secretariat", "TL"), m.id,
                                   {"title": "Their case", "type": "decision", "references": [number]})
         assert err.value.field == "references"
+
+
+def test_a_myanmar_case_number_can_be_named_on_the_agenda(db, make_case):
+    """Tachileik numbers its cases in its own fiscal year (TL-2026/27-0007): the slash is part of it."""
+    make_case(centre="TL")
+    with db() as s:
+        from border_referral.cases.models import Case
+        number = s.execute(select(Case.case_number)).scalar_one()
+        assert "/" in number
+        m = _meeting(s)
+        item = services.propose_item(s, principal(s, "secretariat", "TL"), m.id,
+                                     {"title": "Our case", "type": "decision", "references": [number.lower()]})
+        assert item.reference_list == [number]
 
 
 def test_actions_carry_into_the_next_meetings_matters_arising(db):
@@ -199,7 +265,7 @@ def test_allowed_actions_follow_the_services_rules(db):
             return services.allowed_actions(s, who, m)
 
         host, member = allowed(cr), allowed(tl)
-        assert host.actions == {"close_agenda", "propose", "decide_items", "add_participant"}
+        assert host.actions == {"close_agenda", "propose", "decide_items", "add_participant", "set_chair"}
         assert host.items == {item.id: {"accept", "defer", "reject", "order"}}  # nothing to merge it into
         assert host.delegations == ("CR", "TL") and zaw.id in host.attendance
         assert member.actions == {"propose", "add_participant"} and member.items == {}
@@ -209,15 +275,16 @@ def test_allowed_actions_follow_the_services_rules(db):
         assert allowed(cr).items[other.id] == {"accept", "defer", "reject", "order", "merge"}
 
         services.close_agenda(s, cr, m1.id)
-        assert allowed(cr).actions == {"mark_held", "decide_items", "add_participant", "save_minutes", "add_action"}
+        assert allowed(cr).actions == {"mark_held", "decide_items", "add_participant", "save_minutes", "add_action",
+                                       "set_chair"}
         assert allowed(tl).actions == {"add_participant", "add_action"}
         act = services.add_action(s, cr, m1.id, {"title": "Share the list", "owner_centre": "TL", "due": "2027-01-31"})
         assert allowed(tl).action_items == {act.id} and allowed(cr).action_items == set()
 
         services.save_minutes(s, cr, m1.id, {"recorder": "Khun Dao", "checker": "Khun Lek"})
-        assert allowed(cr).actions == {"add_participant", "save_minutes", "check_minutes", "add_action"}
+        assert allowed(cr).actions == {"add_participant", "save_minutes", "check_minutes", "add_action", "set_chair"}
         services.check_minutes(s, cr, m1.id)
-        assert allowed(cr).actions == {"save_minutes", "add_action"}  # the participants are part of them now
+        assert allowed(cr).actions == {"save_minutes", "add_action", "set_chair"}  # the participants are part of them now
         assert allowed(tl).attendance == set() and allowed(tl).delegations == ()
 
         m2 = _meeting(s, "TL")  # TL hosts the next one: it adopts the minutes once its agenda is closed

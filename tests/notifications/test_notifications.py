@@ -3,15 +3,13 @@ centre; people read only their own notices, in their language, with a link to th
 migration that made notices shared keeps the links of notices written before it."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from border_referral.database import session_scope
 from border_referral.notifications import services as notices
 from border_referral.notifications.models import Notification
-from tests.conftest import TEST_DB, demo_email, make_app, principal, translated
+from tests.conftest import principal, translated
 
 
 @pytest.fixture
@@ -74,32 +72,11 @@ def test_notices_never_carry_personal_data(demo, referral_id):
 
 # ---------------------------------------------------------------- the migration, on data of the release before
 
-@pytest.fixture
-def empty_url(tmp_path):
-    if TEST_DB == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    schema = f"br_mig_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(TEST_DB)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in TEST_DB else "?"
-    yield f"{TEST_DB}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
-
-
-def test_migration_0007_keeps_the_links_of_existing_notices(database, tmp_path, empty_url):
+def test_migration_0007_keeps_the_links_of_existing_notices(old_release):
     from border_referral.cli import migrate
-    from border_referral.demo import seed
 
-    app = make_app(database, tmp_path / "old", DATABASE_URL=empty_url)
-    engine = app.extensions["br_engine"]
+    app, engine = old_release("0006")
     with app.app_context():
-        migrate(app, "0006")
-        with session_scope() as s:
-            seed(s)
         with session_scope() as s:
             user_id = principal(s, "case", "TL").id
         # notices as release 0006 wrote them: one per referral, one per plan (ids of records not
@@ -122,4 +99,3 @@ def test_migration_0007_keeps_the_links_of_existing_notices(database, tmp_path, 
         with app.test_request_context(), session_scope() as s:
             links = [n.link for n in notices.notifications(s, principal(s, "case", "TL"))]
         assert sorted(links) == ["/referrals/ref-1", "/repatriation/plan-1"]
-    engine.dispose()

@@ -12,7 +12,7 @@ from .agenda_items import (AgendaEntry, agenda, close_agenda, decide_item, order
 from .allowed import Allowed, allowed_actions
 from .attendance import add_participant, participants, set_attendance
 from .minutes import adopt_minutes, check_minutes, correct_minutes, minutes_of, save_minutes
-from .series import create_meeting, mark_held, meetings, open_agenda, partnerships_for
+from .series import create_meeting, mark_held, meetings, open_agenda, partnerships_for, set_chair
 
 __all__ = [
     "COUNTRY_LANGUAGE", "READ_ROLES", "WRITE_ROLES", "ActionRow", "AgendaEntry", "Allowed", "StateConflict",
@@ -20,5 +20,5 @@ __all__ = [
     "close_agenda", "correct_minutes", "create_meeting", "decide_item", "is_host", "mark_held", "meeting_for",
     "meetings", "members", "minutes_of", "next_meeting", "open_actions_before", "open_agenda", "order_item",
     "participants", "partnerships_for", "previous_meeting", "proposals", "propose_item", "save_minutes",
-    "set_attendance", "update_action",
+    "set_attendance", "set_chair", "update_action",
 ]

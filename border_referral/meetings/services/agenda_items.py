@@ -25,7 +25,8 @@ from ._common import (DECIDING, LIVE_ITEM, WRITE_ROLES, StateConflict, _agenda_c
                       previous_meeting)
 from .action_items import open_actions_before
 
-_REFERENCE = re.compile(r"^[A-Z]{2,4}(-[A-Z0-9]{1,6}){1,4}$")
+# CR-2570-0042, TL-2026/27-0007 (a Myanmar fiscal year), CR-TL-2570-0003, RP-CR-TL-2570-0001.
+_REFERENCE = re.compile(r"^[A-Z]{2,4}(-[A-Z0-9]{1,6}(/[0-9]{2})?){1,4}$")
 
 
 def _references(session: Session, actor, m: Meeting, value) -> list[str]:

@@ -16,7 +16,7 @@ from .minutes import adoptable_at
 # What `Allowed.actions` may hold:
 #   without a meeting: plan_meeting
 #   with one: open_agenda, close_agenda, mark_held, propose, decide_items, add_participant, save_minutes,
-#   check_minutes, correct_minutes, adopt_previous, add_action
+#   check_minutes, correct_minutes, adopt_previous, add_action, set_chair
 # and per agenda item (`items`): accept, defer, reject, merge, order.
 
 
@@ -58,6 +58,7 @@ def allowed_actions(session: Session, actor, meeting: Meeting | None) -> Allowed
         "correct_minutes": host and mins is not None and mins.state == "adopted",
         "adopt_previous": host and prev_mins is not None and prev_mins.state == "checked" and adoptable_at(m),
         "add_action": state in RECORDING,
+        "set_chair": host and state != "minutes_adopted",
     })
     items: dict[str, frozenset[str]] = {}
     targets: tuple[str, ...] = ()

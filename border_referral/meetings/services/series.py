@@ -18,8 +18,8 @@ from ...errors import Conflict, ValidationError
 from ...inputs import text as _text
 from ...util import is_code
 from ..models import AgendaItem, Meeting
-from ._common import (COUNTRY_LANGUAGE, READ_ROLES, WRITE_ROLES, StateConflict, _carried, _host_only, _member_centre,
-                      _save, meeting_for, members)
+from ._common import (COUNTRY_LANGUAGE, READ_ROLES, WRITE_ROLES, StateConflict, _carried, _check_version, _host_only,
+                      _member_centre, _save, meeting_for, members)
 
 
 def _partnership(session: Session, actor, code) -> Partnership:
@@ -32,6 +32,19 @@ def _partnership(session: Session, actor, code) -> Partnership:
 
 def _when(data: dict, key: str, tz: str) -> datetime:
     return inputs.moment(data, key, tz, required=True)
+
+
+def _chair(session: Session, partnership_id: int, value, host: Centre) -> tuple[str | None, int]:
+    """The chair given as {"name", "centre": CODE}: a person of a member centre, the host centre by
+    default (422 for a centre outside the partnership)."""
+    if value in (None, ""):
+        value = {}
+    if not isinstance(value, dict):
+        raise ValidationError(_l("Give the chair as a name and a centre."), field="chair_name")
+    name = _text(value, "name", limit=200)
+    code = value.get("centre")
+    centre = host if code in (None, "") else _member_centre(session, partnership_id, code, "chair_centre")
+    return name, centre.id
 
 
 def create_meeting(session: Session, actor, data: dict) -> Meeting:
@@ -50,6 +63,7 @@ def create_meeting(session: Session, actor, data: dict) -> Meeting:
         host = next(c for c in centres if c.id == actor.centre_id)
     starts = _when(data, "starts_at", host.timezone)
     venue = _text(data, "venue", required=True, limit=300)
+    chair_name, chair_centre_id = _chair(session, p.id, data.get("chair"), host)
     number = data.get("number")
     if number in (None, ""):
         number = (last.number + 1) if last else 1
@@ -65,7 +79,7 @@ def create_meeting(session: Session, actor, data: dict) -> Meeting:
         raise Conflict(_l("Meeting number %(n)s is already used in this series.", n=number))
     languages = list(dict.fromkeys(COUNTRY_LANGUAGE.get(c.country_code, "en") for c in centres))
     m = Meeting(partnership_id=p.id, number=number, year=starts.astimezone(ZoneInfo(host.timezone)).year,
-                host_centre_id=host.id, starts_at=starts, venue=venue, languages=",".join(languages),
+                host_centre_id=host.id, chair_name=chair_name, chair_centre_id=chair_centre_id, starts_at=starts, venue=venue, languages=",".join(languages),
                 state="planned" if data.get("open_agenda") is False else "agenda_open", created_by_id=actor.id)
     session.add(m)
     try:
@@ -82,6 +96,21 @@ def create_meeting(session: Session, actor, data: dict) -> Meeting:
             carried += 1
     session.flush()
     audit.record(session, actor, "meeting.create", m, {"partnership": p.code, "number": number, "carried": carried})
+    return m
+
+
+def set_chair(session: Session, actor, meeting_id: str, data: dict) -> Meeting:
+    """The host secretariat records who chairs the meeting ({"chair": {"name", "centre"}, "version"}),
+    until its minutes are adopted."""
+    m = meeting_for(session, actor, meeting_id)
+    _host_only(actor, m)
+    if m.state == "minutes_adopted":
+        raise StateConflict()
+    _check_version(m, data.get("version"))
+    host = session.get(Centre, m.host_centre_id)
+    m.chair_name, m.chair_centre_id = _chair(session, m.partnership_id, data.get("chair"), host)
+    _save(session, m)
+    audit.record(session, actor, "meeting.chair", m, {})
     return m
 
 
