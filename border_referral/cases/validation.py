@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import inputs
 from ..errors import ValidationError
-from ..i18n.names import to_unicode
 from .models import EXPLOITATION_TYPES, ID_TYPES, REFERRAL_SOURCES, SEXES, STATUSES
 
 MAX_TEXT = 200
