@@ -11,7 +11,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: system-deps run install lock lock-upgrade test-newest test test-sqlite test-postgres translations compile-translations fonts browser bench clean
+.PHONY: system-deps run install lock lock-upgrade test-newest lint test test-sqlite test-postgres translations compile-translations fonts browser bench clean
 
 run: install
 	$(FLASK) init-db
@@ -84,8 +84,16 @@ browser:
 	@command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 test: install browser
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+# Static checks that fail the build: ruff (pyflakes' errors) and bandit (medium and high findings;
+# a deliberate exception carries a `# nosec` comment saying why).
+lint: $(STAMP)
+	@echo "== lint: ruff and bandit"
+	$(BIN)/ruff check --quiet border_referral tests migrations
+	$(BIN)/bandit --quiet --recursive border_referral --severity-level medium
 
 test-sqlite:
 	@echo "== test suite on SQLite"

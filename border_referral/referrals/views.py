@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ..auth.permissions import require_role
 from ..cases import labels as case_labels
 from ..sections import case_page, home_page
 from ..cases import services as cases

@@ -201,7 +201,10 @@ def _rels(mode: bytes, *, upper=False, utf16=False, pad=0):
     lambda name, data: [(name, data.replace(b"</Relationships>", b'<Relationship Id="rId98" Type="http://schemas.'
                                             b'microsoft.com/office/2006/relationships/vbaProject" Target="data.bin"/>'
                                             b'</Relationships>'))] if name.endswith("document.xml.rels") else [(name, data)],
-], ids=["upper-case-rels", "char-ref", "utf16", "padded", "duplicate-part", "ddeauto", "renamed-macro-part"])
+    lambda name, data: [(name, data.replace(b"<Relationships", b'<!DOCTYPE r [<!ENTITY m "External">]><Relationships', 1)
+                         .replace(b"</Relationships>", EXTERNAL_REL % b"&m;" + b"</Relationships>"))]
+    if name == "word/_rels/document.xml.rels" else [(name, data)],  # an entity that says External
+], ids=["upper-case-rels", "char-ref", "utf16", "padded", "duplicate-part", "ddeauto", "renamed-macro-part", "entity"])
 def test_fixed_word_documents_that_hide_external_links_or_code_are_refused(api, case_id, change):
     import warnings
 

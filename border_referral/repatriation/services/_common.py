@@ -18,7 +18,7 @@ from ...crypto.vault import Vault
 from ...database import save_versioned
 from ...errors import Conflict, NotFound, ValidationError
 from ...notifications.services import notify_centre, register_subject
-from ...util import is_id, next_in_sequence, utcnow
+from ...util import is_id, next_in_sequence
 from ..models import COUNTRY_LANGUAGE, Plan, PlanCounter
 
 
