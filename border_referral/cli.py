@@ -94,7 +94,9 @@ def register(app: Flask) -> None:
     @tokens.command("create")
     @click.argument("email")
     @click.option("--name", default="cli")
-    def tokens_create(email, name):
+    @click.option("--days", type=int, default=None, help="How long it works (default TOKEN_DAYS).")
+    @click.option("--scope", type=click.Choice(["read", "write"]), default="write")
+    def tokens_create(email, name, days, scope):
         """Print a new API token for EMAIL (shown once, as the last line)."""
         from .auth.services import create_token, user_by_email
 
@@ -103,7 +105,7 @@ def register(app: Flask) -> None:
                 user = user_by_email(s, email)
                 if user is None:
                     fail(f"no such user: {email}")
-                _token, plain = create_token(s, None, user.id, name)
+                _token, plain = create_token(s, None, user.id, name, days=days, scope=scope)
         except ServiceError as exc:
             fail(exc.message)
         click.echo("API token (store it now; it cannot be shown again):")

@@ -28,6 +28,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = None
 SESSION_COOKIE_NAME = "br_session"
 
+# API tokens expire this many days after they are made (the owner chooses, up to TOKEN_MAX_DAYS).
+TOKEN_DAYS = 90
+TOKEN_MAX_DAYS = 365
+
 # Passwords (argon2id). Parameters follow the argon2-cffi defaults (RFC 9106 low-memory profile).
 PASSWORD_MIN_LENGTH = 12
 ARGON2_TIME_COST = 3

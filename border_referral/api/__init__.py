@@ -39,16 +39,19 @@ def json_body() -> dict:
 def _authenticate():
     from flask import current_app
 
-    from ..auth.services import principal_for_token
+    from ..auth.services import authenticate_token
 
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "is_public", False):
         return None
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
-    principal = principal_for_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
-    if principal is None:
+    found = authenticate_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
         return json_error(401, "unauthorized", _("A valid API token is required."))
+    principal, scope = found
+    if scope != "write" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        return json_error(403, "read_only_token", _("This token may only read. Make a read-write token to change records."))
     # Flask-Login keeps the request's user here; the API never uses the session cookie.
     g._login_user = principal
     return None

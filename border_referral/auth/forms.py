@@ -58,6 +58,9 @@ class UserEditForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"), validators=[Length(max=100)])
+    days = StringField(_l("Works for (days)"), default="90")  # checked by the service (1 to TOKEN_MAX_DAYS)
+    scope = SelectField(_l("Access"), choices=[SelectChoice("read", _l("Read only")),
+                                                SelectChoice("write", _l("Read and change"))], default="read")
     password = PasswordField(_l("Current password"))
 
 

@@ -56,6 +56,13 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: Optional[datetime] = None
     revoked_at: Optional[datetime] = None
+    # A token works until it expires (TOKEN_DAYS by default, at most TOKEN_MAX_DAYS); "read" tokens
+    # may only read (GET), "write" ones may also change things.
+    expires_at: datetime
+    scope: str = Field(default="write", max_length=8)
+
+
+TOKEN_SCOPES = ("read", "write")
 
 
 class SignInFailure(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -19,7 +19,7 @@ from ..centres.models import Centre
 from ..errors import Conflict, NotFound, PermissionDenied, ServiceError, Throttled, ValidationError
 from ..i18n import valid_locale
 from ..util import utcnow
-from .models import ALL_ROLES, DATA_ROLES, ApiToken, User, UserRole
+from .models import ALL_ROLES, DATA_ROLES, TOKEN_SCOPES, ApiToken, User, UserRole
 from . import throttle
 from .passwords import DEMO_PASSWORD, dummy_verify, hash_password, needs_rehash, too_easy, verify_password
 from .permissions import Principal, require_role
@@ -318,7 +318,7 @@ def _token_hash(token: str) -> str:
 
 
 def create_token(session: Session, actor: Principal | None, user_id: str, name: str = "", *,
-                 password: str | None = None) -> tuple[ApiToken, str]:
+                 password: str | None = None, days=None, scope: str = "write") -> tuple[ApiToken, str]:
     """Return the stored token and the token itself, which is shown once and never stored.
 
     Only the user creates their own tokens, after typing their password again (a token acts as
@@ -342,11 +342,24 @@ def create_token(session: Session, actor: Principal | None, user_id: str, name: 
         raise ValidationError(_l("The account is disabled."))
     if len(name or "") > 100:
         raise ValidationError(_l("The name is too long (at most %(n)s characters).", n=100), field="name")
+    cfg = current_app.config
+    if days in (None, ""):
+        days = cfg["TOKEN_DAYS"]
+    try:
+        days = 0 if isinstance(days, (bool, float)) else int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= int(cfg["TOKEN_MAX_DAYS"]):
+        raise ValidationError(_l("Choose how many days the token works: from 1 to %(n)s.", n=cfg["TOKEN_MAX_DAYS"]),
+                              field="days")
+    if scope not in TOKEN_SCOPES:
+        raise ValidationError(_l("Choose one of the listed values."), field="scope")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=(name or "").strip(), token_hash=_token_hash(plain), prefix=plain[:10])
+    token = ApiToken(user_id=user.id, name=(name or "").strip(), token_hash=_token_hash(plain), prefix=plain[:10],
+                     expires_at=utcnow() + timedelta(days=days), scope=scope)
     session.add(token)
     session.flush()
-    audit.record(session, actor, "token.create", token, {"user": user.id})
+    audit.record(session, actor, "token.create", token, {"user": user.id, "days": days, "scope": scope})
     return token, plain
 
 
@@ -371,10 +384,20 @@ def revoke_token(session: Session, actor: Principal, token_id: str) -> ApiToken:
 
 
 def principal_for_token(session: Session, plain: str) -> Principal | None:
+    found = authenticate_token(session, plain)
+    return found[0] if found else None
+
+
+def authenticate_token(session: Session, plain: str) -> tuple[Principal, str] | None:
+    """The account a bearer token acts for and the token's scope ("read" or "write"); None for an
+    unknown, revoked or expired token or a disabled account."""
     if not plain or not plain.startswith(TOKEN_PREFIX):
         return None
     token = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))).scalars().first()
     if token is None or token.revoked_at is not None:
+        return None
+    expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=timezone.utc)
+    if expires <= utcnow():
         return None
     user = session.get(User, token.user_id)
     if user is None or not user.active:
@@ -383,7 +406,7 @@ def principal_for_token(session: Session, plain: str) -> Principal | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now
         session.add(token)
-    return principal_for(session, user)
+    return principal_for(session, user), token.scope
 
 
 def user_by_email(session: Session, email: str) -> User | None:

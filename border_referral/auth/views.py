@@ -122,7 +122,8 @@ def _create_token(user_id: str, back: str):
         return redirect(back)
     try:
         _token, plain = services.create_token(get_session(), current_user, user_id, form.name.data,
-                                              password=form.password.data)
+                                              password=form.password.data, days=form.days.data,
+                                              scope=form.scope.data)
     except ValidationError as exc:
         flash(str(exc.message), "error")
         return redirect(back)
