@@ -268,7 +268,8 @@ def _revoke_all_tokens(session: Session, user_id: str) -> int:
 
 def authenticate(session: Session, email: str, password: str, address: str | None) -> Principal:
     """Check a sign-in. The attempt is counted on the account before the password is checked
-    (auth/throttle.py); past the account's limits it is refused without checking."""
+    (auth/throttle.py); past the account's limits it is refused without checking. `address` is not
+    counted here: an address has a rate on the sign-in form (auth/views.py), never a lock."""
     user = session.execute(select(User).where(User.email == (email or "").strip().lower())).scalars().first()
     key = throttle.account_key(email)
     try:
