@@ -157,12 +157,13 @@ def clean(data: dict, *, partial: bool, today: date) -> tuple[dict, dict]:
     return clear, secret
 
 
-def is_child(date_of_birth: str | None, age_estimate: int | None, today: date) -> bool | None:
-    """Under 18 on `today`, from the date of birth if known, else from the age estimate."""
+def is_child(date_of_birth: str | None, age_estimate: int | None, today: date, child_age: int) -> bool | None:
+    """Under `child_age` (the owning centre's jurisdiction profile: 18 in all three today) on
+    `today`, from the date of birth if known, else from the age estimate."""
     if date_of_birth:
         born = date.fromisoformat(date_of_birth)
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        return age < 18
+        return age < child_age
     if age_estimate is not None:
-        return age_estimate < 18
+        return age_estimate < child_age
     return None

@@ -16,9 +16,8 @@ from typing import Callable
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from ..i18n import BE_OFFSET
 from .models import Centre
-
-BE_OFFSET = 543
 
 
 # ---------------------------------------------------------------- the parts of a profile

@@ -299,3 +299,12 @@ def safe_name(filename: str | None, content_type: str) -> str:
 def schedule_delete(file_id: str) -> None:
     """Delete the encrypted file once the erasure has committed (a rolled-back erasure keeps it)."""
     on_commit(lambda: files.delete(file_id))
+
+
+def shred(attachment) -> None:
+    """Erasure of one stored upload (a case's or a referral's): its encrypted file is deleted once
+    the erasure has committed, and the row keeps neither the file id nor the sealed name."""
+    if attachment.file_id:
+        schedule_delete(attachment.file_id)
+    attachment.file_id = None
+    attachment.filename = None

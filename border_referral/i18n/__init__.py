@@ -152,6 +152,13 @@ def to_local(value: datetime, tz: str | None = None) -> datetime:
     return value.astimezone(zone)
 
 
+def format_year(year: int, locale: str | None = None) -> str:
+    """A year on its own as the reader's calendar writes it: "พ.ศ. 2562" for Thai readers, "2019"
+    for the others (the same rule as format_date)."""
+    locale = locale or current_locale()
+    return f"พ.ศ. {year + BE_OFFSET}" if locale == "th" else str(year)
+
+
 def format_isodate(value: str | None, fmt: str = "medium", locale: str | None = None) -> str:
     """A date kept as YYYY-MM-DD text (as in encrypted fields), in the reader's calendar."""
     if not value:

@@ -2,7 +2,7 @@
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from ..i18n import BE_OFFSET
+from ..i18n import format_year
 
 STATE = {"planned": _l("Planned"), "agenda_open": _l("Agenda open"), "agenda_closed": _l("Agenda closed"),
          "held": _l("Held"), "minutes_draft": _l("Minutes in draft"), "minutes_adopted": _l("Minutes adopted")}
@@ -19,7 +19,7 @@ MINUTES_STATE = {"draft": _l("Draft"), "checked": _l("Checked"), "adopted": _l("
 def meeting_year(year: int, locale: str) -> str:
     """The year of a meeting as the reader's calendar writes it: "พ.ศ. 2562" for Thai readers (B.E.),
     "2019" for everyone else (Gregorian)."""
-    return f"พ.ศ. {year + BE_OFFSET}" if locale == "th" else str(year)
+    return format_year(year, locale)
 
 
 def meeting_number(meeting, locale: str) -> str:

@@ -2,7 +2,7 @@
 a referral with its actions and thread, and the user's notices."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -30,10 +30,18 @@ def _case_section(session, actor, case) -> dict:
 case_page.register("referrals", order=20, template="referrals/_case_section.html", context=_case_section)
 
 
+def _counts(session, actor) -> dict:
+    """The referral counts of this request: the navigation and the home page both show them, and
+    they are counted once."""
+    if "referral_counts" not in g:
+        g.referral_counts = services.counts(session, actor)
+    return g.referral_counts
+
+
 def _home_section(session, actor) -> dict | None:
     if not actor.has_role(*services.READ_ROLES):
         return None
-    return services.counts(session, actor)
+    return _counts(session, actor)
 
 
 home_page.register("referrals", order=20, template="referrals/_home_section.html", context=_home_section)
@@ -172,5 +180,5 @@ def download(referral_id, attachment_id):
 @bp.app_context_processor
 def _navigation():
     def referral_counts():
-        return services.counts(get_session(), current_user)
+        return _counts(get_session(), current_user)
     return {"referral_counts": referral_counts}

@@ -10,8 +10,7 @@ from sqlmodel import SQLModel
 from ..api import documented, json_body
 from ..database import get_session
 from ..util import iso_utc
-from . import services
-from .clocks import pre_shelter_ends
+from . import clocks, services
 
 
 bp = Blueprint("screening_api", __name__)
@@ -134,7 +133,8 @@ def screening_json(s, stage: str | None = None, values: dict | None = None, view
         "custody_started_at": iso_utc(s.custody_started_at), "court_extension_until": iso_utc(s.court_extension_until),
         "custody_deadline": iso_utc(s.custody_deadline), "custody_ended_at": iso_utc(s.custody_ended_at),
         "pre_shelter_from": _day(s.pre_shelter_from),
-        "pre_shelter_ends": _day(pre_shelter_ends(s.pre_shelter_from)) if s.pre_shelter_from else None,
+        "pre_shelter_ends": _day(clocks.stay_ends(
+            s.pre_shelter_from, services.profile(get_session(), s.centre_id).clocks.pre_identification_shelter)),
         "interview_at": iso_utc(s.interview_at), "interview_ended_at": iso_utc(s.interview_ended_at),
         "language": s.language, "rights_informed_at": iso_utc(s.rights_informed_at), "rights_language": s.rights_language,
         "interview_consent": s.interview_consent, "exploitation_types": s.exploitation_types,

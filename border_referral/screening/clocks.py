@@ -1,5 +1,6 @@
-"""The legal clocks of identification, as plain arithmetic (no database, no Flask): the custody limit
-of s.29, the court extension, the NRM's pre-identification shelter and reflection periods.
+"""Time left on the clocks of identification, as plain arithmetic (no database, no Flask). The
+clocks themselves (which exist, and how long they run) are the owning centre's law: its
+jurisdiction profile (centres/jurisdictions.py), applied by the screening services.
 
 Times are aware datetimes in UTC; a "local date" is the date at the centre (Asia/Bangkok,
 Asia/Yangon or Asia/Vientiane), which is what the law's day counts are read against."""
@@ -9,30 +10,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .models import COURT_EXTENSION_DAYS, CUSTODY_HOURS, PRE_SHELTER_DAYS, REFLECTION_DAYS
-
-
-def custody_deadline(started: datetime | None, extension_until: datetime | None) -> datetime | None:
-    """24 hours from the start, or the court's extension (checked by the service: within 7 days)."""
-    if started is None:
-        return None
-    return extension_until or started + timedelta(hours=CUSTODY_HOURS)
-
-
-def max_extension(started: datetime) -> datetime:
-    return started + timedelta(days=COURT_EXTENSION_DAYS)
-
 
 def local_date(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
-def reflection_ends(decided_on: date) -> date:
-    return decided_on + timedelta(days=REFLECTION_DAYS)
+def stay_ends(start: date | None, stay) -> date | None:
+    """The last day of a period counted in days from a local date (a profile's `Stay`: the
+    pre-identification shelter, the reflection period); None without a start or where the law of
+    the centre has no such period."""
+    return start + timedelta(days=stay.days) if start and stay else None
 
 
-def pre_shelter_ends(started: date) -> date:
-    return started + timedelta(days=PRE_SHELTER_DAYS)
+# A deadline is shown as urgent when less than this is left (a quarter of a day: the time a team
+# needs to bring an MDT together), whatever the clock.
+URGENT_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -47,8 +39,7 @@ class Remaining:
 
     @property
     def urgent(self) -> bool:
-        """Less than a quarter of the basic 24 hours left."""
-        return 0 <= self.seconds < CUSTODY_HOURS * 3600 // 4
+        return 0 <= self.seconds < URGENT_SECONDS
 
     @property
     def hours_minutes(self) -> tuple[int, int]:

@@ -38,10 +38,9 @@ class InterpreterFields:
 
 class CustodyFields:
     custody_started_at = _when(_l("Custody started"), _l("Local time at your centre."))
-    court_extension_until = _when(_l("Court extension until"), _l("At most 7 days from the start of custody."))
+    court_extension_until = _when(_l("Court extension until"))  # its limit: views._cite_the_law
     court_order_number = StringField(_l("Court order number"), validators=[Length(max=200)])
-    pre_shelter_from = DateField(_l("Pre-identification shelter from"), validators=[Optional()],
-                                 description=_l("At most 15 days."))
+    pre_shelter_from = DateField(_l("Pre-identification shelter from"), validators=[Optional()])
 
     def custody_data(self) -> dict:
         return {"custody_started_at": self.custody_started_at.data,
@@ -101,7 +100,7 @@ class InterviewForm(InterpreterFields, FlaskForm):
     interview_place = StringField(_l("Place"), validators=[Length(max=200)])
     language = SelectField(_l("Language used"), choices=_choices(LANGUAGES, labels.LANGUAGE, blank=True),
                            validate_choice=False)
-    rights_informed_at = _when(_l("Rights explained at (s.34)"))
+    rights_informed_at = _when(_l("Rights explained at"))  # the law's section: views._cite_the_law
     rights_language = SelectField(_l("Rights explained in"), choices=_choices(LANGUAGES, labels.LANGUAGE, blank=True),
                                   validate_choice=False)
     interview_consent = SelectField(_l("The person consented to the interview"),

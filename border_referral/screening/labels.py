@@ -57,3 +57,11 @@ MEANS = {
     "payment_to_controller": _l("Payments to a person in control of the victim"),
 }
 STAGE = {"prescreened": _l("Pre-screened"), "interviewed": _l("Interviewed"), "decided": _l("Decided")}
+
+
+def law_section(section: str | None) -> str:
+    """A section of the centre's law as the reader writes it: "s.34" -> "มาตรา 34", "ပုဒ်မ 34",
+    "ມາດຕາ 34" (the number comes from the jurisdiction profile)."""
+    from flask_babel import gettext
+
+    return gettext("s.%(number)s", number=(section or "").removeprefix("s.")) if section else ""

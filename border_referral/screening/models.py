@@ -41,10 +41,6 @@ ACTS = ("recruitment", "transport", "transfer", "harbouring", "receipt")
 MEANS = ("threat", "force", "abduction", "fraud", "deception", "abuse_of_power", "abuse_of_vulnerability",
          "payment_to_controller")
 
-CUSTODY_HOURS = 24          # s.29: at most 24 hours for fact-finding and identification
-COURT_EXTENSION_DAYS = 7    # ... extendable by a court to at most 7 days in all
-PRE_SHELTER_DAYS = 15       # NRM: pre-identification shelter at most 15 days
-REFLECTION_DAYS = 45        # NRM: the recovery and reflection period
 
 
 def encrypted(**kw):

@@ -57,6 +57,21 @@ def _common():
             "victim_outcomes": services.VICTIM_OUTCOMES}
 
 
+def _cite_the_law(form, profile):
+    """Labels and hints that cite the centre's law take its numbers from its jurisdiction profile
+    (the forms' own texts are the plain ones)."""
+    custody, shelter = profile.clocks.custody, profile.clocks.pre_identification_shelter
+    if hasattr(form, "court_extension_until") and custody:
+        form.court_extension_until.description = _("At most %(days)s days from the start of custody.",
+                                                   days=custody.court_extension_days)
+    if hasattr(form, "pre_shelter_from") and shelter:
+        form.pre_shelter_from.description = _("At most %(days)s days.", days=shelter.days)
+    if hasattr(form, "rights_informed_at") and profile.legal_basis.rights_section:
+        form.rights_informed_at.label.text = _("Rights explained at (%(section)s)",
+                                               section=labels.law_section(profile.legal_basis.rights_section))
+    return form
+
+
 def _refused(form, exc: ServiceError) -> int:
     if exc.status in (403, 404):
         raise exc
@@ -99,7 +114,7 @@ def dashboard():
 
 def _prescreen(case=None):
     session = get_session()
-    form = PrescreenForm()
+    form = _cite_the_law(PrescreenForm(), services.profile(session, current_user.centre_id))
     form.nationality.choices = case_labels.nationality_choices(current_locale())
     status = 200
     if request.method == "GET":
@@ -147,7 +162,7 @@ def custody(screening_id):
     services.reach(session, current_user, screening_id, services.WRITE_ROLES)  # 404 / 403 before any read
     v = services.read_screening(session, current_user, screening_id, action="screening.read_for_edit")
     s = v.screening
-    form = CustodyForm()
+    form = _cite_the_law(CustodyForm(), v.profile)
     status = 200
     if request.method == "GET":
         form.custody_started_at.data = _local(s.custody_started_at)
@@ -171,10 +186,8 @@ def interview(screening_id):
     services.reach(session, current_user, screening_id, services.WRITE_ROLES)  # 404 / 403 before any read
     v = services.read_screening(session, current_user, screening_id, action="screening.read_for_edit")
     s = v.screening
-    form = InterviewForm()
+    form = _cite_the_law(InterviewForm(), v.profile)
     form.prepare()
-    if not v.profile.legal_basis.rights_section:  # "(s.34)" is Thai law
-        form.rights_informed_at.label.text = _("Rights explained at")
     status = 200
     if request.method == "GET":
         _fill_interview(form, v)

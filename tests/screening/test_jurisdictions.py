@@ -10,8 +10,16 @@ from border_referral.screening.models import Screening, ScreeningDecision
 from tests.conftest import translated
 from tests.screening.conftest import INTERVIEW, MEMBERS
 
-CUSTODY_HINT = "At most 24 hours (s.29), or until the date a court set, never beyond 7 days."
-RIGHTS = "Rights explained at (s.34)"
+CUSTODY_HINT = "At most %(hours)s hours (%(section)s), or until the date a court set, never beyond %(days)s days."
+RIGHTS = "Rights explained at (%(section)s)"
+
+
+def thai_text(app, locale, message):
+    """A message as a reader sees it with the Thai profile's numbers (s.29, 24 hours, 7 days, s.34)."""
+    section = translated(app, locale, "s.%(number)s", number="29" if message == CUSTODY_HINT else "34")
+    args = {"hours": 24, "days": 7} if message == CUSTODY_HINT else {}
+    return translated(app, locale, message, section=section, **args) if message in (CUSTODY_HINT, RIGHTS) \
+        else translated(app, locale, message)
 S61 = "Victim of forced labour or services (s.6/1)"
 
 
@@ -95,7 +103,7 @@ def test_tachileik_screening_page_shows_no_thai_clock_or_section(signed_in, demo
     for path in (url, f"{url}/custody", f"{url}/interview", f"{url}/decision", "/screening/", "/screening/new"):
         html = b.get(path).get_data(as_text=True)
         for thai in (CUSTODY_HINT, RIGHTS, S61):
-            assert translated(demo, "my", thai) not in html and thai not in html, (path, thai)
+            assert thai_text(demo, "my", thai) not in html and thai_text(demo, "en", thai) not in html, (path, thai)
         assert "s.29" not in html and "s.34" not in html and "s.6/1" not in html and "ပုဒ်မ" not in html, path
         assert 'data-testid="custody-clock"' not in html and "court_extension_until" not in html, path
         assert "pre_shelter_from" not in html, path
@@ -108,8 +116,9 @@ def test_tachileik_screening_page_shows_no_thai_clock_or_section(signed_in, demo
     assert 'data-testid="custody-clock"' in html
     decision = chiang_rai.get(f"{r.location}/decision").get_data(as_text=True)
     assert 'value="forced_labour_or_services"' in decision
-    assert translated(demo, "th", CUSTODY_HINT) in chiang_rai.get(f"{r.location}/custody").get_data(as_text=True)
-    assert translated(demo, "th", RIGHTS) in chiang_rai.get(f"{r.location}/interview").get_data(as_text=True)
+    assert thai_text(demo, "th", CUSTODY_HINT) in chiang_rai.get(f"{r.location}/custody").get_data(as_text=True)
+    assert "มาตรา 29" in thai_text(demo, "th", CUSTODY_HINT)  # the number from the profile, the word in Thai
+    assert thai_text(demo, "th", RIGHTS) in chiang_rai.get(f"{r.location}/interview").get_data(as_text=True)
 
 
 def test_tachileik_record_pdf_has_no_thai_section(signed_in, tmp_path):

@@ -284,8 +284,9 @@ def test_shelters_are_a_managed_list(db, screen):
 
 def test_clock_arithmetic():
     start = datetime(2026, 11, 20, 16, 30, tzinfo=UTC)
-    assert clocks.custody_deadline(start, None) == start + timedelta(hours=24)
-    assert clocks.max_extension(start) == start + timedelta(days=7)
+    from border_referral.centres.jurisdictions import profile_for_country
+    custody = profile_for_country("TH").clocks.custody  # the clock itself is the law's (s.29)
+    assert (custody.hours, custody.court_extension_days) == (24, 7)
     assert clocks.remaining(start, start - timedelta(hours=5)).urgent
     assert not clocks.remaining(start, start - timedelta(hours=7)).urgent
     assert clocks.remaining(start, start + timedelta(minutes=90)).hours_minutes == (1, 30)

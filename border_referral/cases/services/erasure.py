@@ -50,10 +50,7 @@ def erase_case(session: Session, actor, case_id: str, reason: str) -> Case:
     if reason not in ERASE_REASONS:
         raise ValidationError(_l("Choose the reason for the erasure."), field="reason")
     for att in session.execute(select(Attachment).where(Attachment.case_id == case.id)).scalars():
-        if att.file_id:
-            uploads.schedule_delete(att.file_id)
-        att.file_id = None
-        att.filename = None
+        uploads.shred(att)
     for note in session.execute(select(CaseNote).where(CaseNote.case_id == case.id)).scalars():
         note.body = None
     session.execute(delete(CaseIndex).where(CaseIndex.case_id == case.id))

@@ -23,6 +23,13 @@ from ._access import VIEW_ROLES, WRITE_ROLES, IDENTITY_FIELDS, visible_fields, _
 
 # ---------------------------------------------------------------- numbering and indexes
 
+def _child_age(centre: Centre) -> int:
+    """Below this age a person is a child, by the law of the centre that owns the case."""
+    from ...centres import jurisdictions
+
+    return jurisdictions.profile_for_country(centre.country_code).child_age
+
+
 def _next_number(session: Session, centre: Centre, today: date) -> tuple[str, int, int]:
     """The next case number in the owning centre's own fiscal year and format (centres/jurisdictions.py):
     CR-2570-0042 (Thai fiscal year in B.E.), TL-2026/27-0007 (April-March), HX-2026-0007 (calendar year).
@@ -79,7 +86,7 @@ def create_case(session: Session, actor, data: dict) -> Case:
     case = Case(centre_id=centre.id, case_number=number, fiscal_year=fy, seq=seq, data_key_id=vault.key_id,
                 created_by_id=actor.id, sex=clear["sex"], nationality=clear["nationality"])
     _apply_clear(case, clear)
-    case.is_child = is_child(secret.get("date_of_birth"), secret.get("age_estimate"), today)
+    case.is_child = is_child(secret.get("date_of_birth"), secret.get("age_estimate"), today, _child_age(centre))
     case.found_month = secret["found_date"][:7] if secret.get("found_date") else None
     vault.write(case, {k: v for k, v in secret.items() if v not in (None, [], {})})
     session.add(case)
@@ -101,6 +108,8 @@ def update_case(session: Session, actor, case_id: str, data: dict, version) -> C
     case = reach_case(session, actor, case_id, WRITE_ROLES)
     inputs.check_version(case, version)
     today = _local_today(session, case.centre_id)
+    # Read before the case is changed: a query after it would flush the case (and its version) early.
+    child_age = _child_age(session.get(Centre, case.centre_id))
     clear, secret = clean(data, partial=True, today=today)
     if "assigned_to" in clear:
         clear["assigned_to"] = _check_assignee(session, actor, clear["assigned_to"])
@@ -112,7 +121,7 @@ def update_case(session: Session, actor, case_id: str, data: dict, version) -> C
     vault.write(case, secret)
     # Only to recompute the derived fields (child, month found, search index): nothing is shown.
     current = vault.decrypt_unaudited(case, IDENTITY_FIELDS + ["found_date"])
-    case.is_child = is_child(current.get("date_of_birth"), current.get("age_estimate"), today)
+    case.is_child = is_child(current.get("date_of_birth"), current.get("age_estimate"), today, child_age)
     case.found_month = current["found_date"][:7] if current.get("found_date") else None
     case.updated_at = utcnow()
     session.add(case)

@@ -121,10 +121,7 @@ _save = save_versioned  # the one save-with-version (database.py)
 def _destroy_package(session: Session, r: Referral) -> None:
     """Shred what crossed: the package key (package, thread, decline reason) and the thread's files."""
     for att in session.execute(select(ReferralAttachment).where(ReferralAttachment.referral_id == r.id)).scalars():
-        if att.file_id:
-            uploads.schedule_delete(att.file_id)
-        att.file_id = None
-        att.filename = None
+        uploads.shred(att)
     for msg in session.execute(select(ReferralMessage).where(ReferralMessage.referral_id == r.id)).scalars():
         msg.body = None
     if r.package_key_id:

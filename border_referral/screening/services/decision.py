@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -123,10 +122,8 @@ def decide(session: Session, actor, screening_id: str, data: dict) -> ScreeningD
         screening_id=s.id, centre_id=s.centre_id, outcome=outcome, decided_at=decided_at,
         decided_on=decided_on, member_agencies="," + ",".join(sorted(present)) + ",", signed_off_by_id=actor.id,
         signed_off_at=now, not_victim_outcome=not_victim if outcome == "not_victim" else None,
-        reflection_ends=decided_on + timedelta(days=reflection.days)
-        if outcome in VICTIM_OUTCOMES and reflection else None,
-        pre_shelter_ends=s.pre_shelter_from + timedelta(days=pre_shelter.days)
-        if s.pre_shelter_from and pre_shelter else None,
+        reflection_ends=clocks.stay_ends(decided_on, reflection) if outcome in VICTIM_OUTCOMES else None,
+        pre_shelter_ends=clocks.stay_ends(s.pre_shelter_from, pre_shelter),
         supersedes_id=previous.id if previous else None)
     session.add(d)
     session.flush()
