@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     # Changes on disable and password change, which ends every open session of the user.
     session_nonce: str = Field(default_factory=new_id, max_length=36)
+    # The calendar the user reads dates in: None follows the language (Buddhist era in Thai,
+    # Gregorian otherwise); "gregorian" or "buddhist" is the user's own choice (README, "Calendars").
+    calendar: Optional[str] = Field(default=None, max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
     last_sign_in_at: Optional[datetime] = None
     version: int = Field(default=1)
@@ -63,14 +66,3 @@ class ApiToken(SQLModel, table=True):
 
 
 TOKEN_SCOPES = ("read", "write")
-
-
-class SignInFailure(SQLModel, table=True):
-    """A failed sign-in, keyed by a keyed hash of the account name or of the address (so the
-    table holds no e-mail addresses or IP addresses in clear)."""
-
-    __tablename__ = "sign_in_failure"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=10)  # "account" | "address"
-    key_hash: str = Field(max_length=64, index=True)
-    at: datetime = Field(default_factory=utcnow, index=True)

@@ -36,6 +36,19 @@ class Country(NamedInFourLanguages, SQLModel, table=True):
     name_en: str = Field(max_length=120)
 
 
+class JurisdictionSettings(Versioned, SQLModel, table=True):
+    """What a network administrator changed in a country's jurisdiction profile (jurisdictions.py):
+    the shipped profile is the default, `settings` (JSON) holds only the edited rules. One row per
+    country, made on the first edit."""
+
+    __tablename__ = "jurisdiction_profile"
+    country: str = Field(foreign_key="country.code", primary_key=True, max_length=2)
+    settings: str = Field(default="{}")
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: Optional[str] = Field(default=None, max_length=36)
+    version: int = Field(default=1)
+
+
 class Centre(NamedInFourLanguages, Versioned, SQLModel, table=True):
     __tablename__ = "centre"
     id: Optional[int] = Field(default=None, primary_key=True)
