@@ -50,8 +50,13 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def json_error(status: int, code: str, message) -> tuple:
-    resp = jsonify({"error": {"code": code, "message": str(message)}})
+def json_error(status: int, code: str, message, field: str | None = None) -> tuple:
+    """The API's error body: {"error": {"code", "message", "field"?}}; `field` names the input that
+    was refused (dotted for nested JSON, e.g. "clocks.custody.hours") when a service says which."""
+    body = {"code": code, "message": str(message)}
+    if field:
+        body["field"] = field
+    resp = jsonify({"error": body})
     resp.status_code = status
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="border_referral"'
@@ -134,7 +139,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         if wants_json():
-            return json_error(exc.status, exc.code, exc.message)
+            return json_error(exc.status, exc.code, exc.message, getattr(exc, "field", None))
         return error_page(exc.status, exc.message)
 
     @app.errorhandler(RateLimitExceeded)

@@ -19,12 +19,20 @@ class MePublic(SQLModel):
     timezone: str
     roles: list[str]
     locale: str | None = None
+    calendar: str | None = None
+
+
+def _calendar() -> str | None:
+    from ..auth.models import User
+
+    user = get_session().get(User, current_user.id)
+    return user.calendar if user is not None else None
 
 
 def _me(locale) -> dict:
     p = current_user
     return MePublic(id=p.id, email=p.email, display_name=p.display_name, centre=p.centre_code,
-                    timezone=p.timezone, roles=sorted(p.roles), locale=locale).model_dump()
+                    timezone=p.timezone, roles=sorted(p.roles), locale=locale, calendar=_calendar()).model_dump()
 
 
 @bp.get("/me")
@@ -34,12 +42,19 @@ def me():
 
 
 class MeUpdate(SQLModel):
-    locale: str
+    locale: str | None = None
+    calendar: str | None = None
 
 
 @bp.patch("/me")
-@documented("Change the caller's language", request_model=MeUpdate, responses={200: ("The caller", MePublic)}, tag="auth")
+@documented("Change the caller's language and/or calendar (\"gregorian\", \"buddhist\", or null to follow the "
+            "language)", request_model=MeUpdate, responses={200: ("The caller", MePublic)}, tag="auth")
 def update_me():
     data = json_body()
-    services.set_locale(get_session(), current_user, data.get("locale"))
-    return jsonify(_me(services.valid_locale(data.get("locale"))))
+    session = get_session()
+    if "locale" in data or "calendar" not in data:
+        services.set_locale(session, current_user, data.get("locale"))
+    if "calendar" in data:
+        services.set_calendar(session, current_user, data.get("calendar"))
+    user_locale = services.valid_locale(data.get("locale")) if "locale" in data else current_user.locale
+    return jsonify(_me(user_locale))

@@ -240,6 +240,22 @@ def set_locale(session: Session, actor: Principal, locale: str) -> None:
     session.flush()
 
 
+def set_calendar(session: Session, actor: Principal, calendar) -> None:
+    """The reader's calendar: "gregorian", "buddhist", or None/"" to follow the language again."""
+    from ..i18n import CALENDARS
+
+    if calendar in (None, ""):
+        calendar = None
+    elif calendar not in CALENDARS:
+        raise ValidationError(_l("Choose one of the listed values."), field="calendar")
+    user = session.get(User, actor.id)
+    if user.calendar != calendar:
+        user.calendar = calendar
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "user.calendar", user, {"calendar": calendar})
+
+
 def change_password(session: Session, actor: Principal, current: str, new: str) -> None:
     user = session.get(User, actor.id)
     if not verify_password(user.password_hash, current or ""):

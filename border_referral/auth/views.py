@@ -15,7 +15,8 @@ from ..i18n import valid_locale
 from ..web import public, show_service_error
 from . import services
 from .forms import EmptyForm, LanguageForm, PasswordForm, SignInForm, TokenForm, UserCreateForm, UserEditForm
-from .models import ROLES
+from .models import ROLES, User
+from ..util import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -97,7 +98,8 @@ def account():
             flash(_("Your password was changed. Please sign in with the new password."), "info")
             return redirect(url_for("auth.sign_in"))
     tokens = services.list_tokens(get_session(), current_user, current_user.id)
-    return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(), empty=EmptyForm()), status
+    return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(), empty=EmptyForm(),
+                           calendar=get_session().get(User, current_user.id).calendar, today=utcnow()), status
 
 
 @bp.post("/account/tokens")
@@ -182,3 +184,13 @@ def edit_user(user_id):
                            token_form=TokenForm(), empty=EmptyForm()), status
 
 
+@bp.post("/account/calendar")
+def calendar():
+    """The reader's calendar (README, "Calendars"); CSRF is checked by CSRFProtect."""
+    try:
+        services.set_calendar(get_session(), current_user, request.form.get("calendar") or None)
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("auth.account"))
+    flash(_("Saved."), "info")
+    return redirect(url_for("auth.account"))

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 from ..api import documented, json_body
 from ..database import get_session
+from ..errors import NotFound
 from ..util import iso_utc
 from . import proposals, services
 from .models import Partnership
@@ -128,6 +129,9 @@ class JurisdictionPublic(SQLModel):
     data_protection_law: str
     legal_grounds: list[dict]
     fiscal_year: dict
+    mdt_agencies: list[str]
+    version: int
+    edited: list[str]
 
 
 class JurisdictionList(SQLModel):
@@ -141,4 +145,44 @@ class JurisdictionList(SQLModel):
 def list_jurisdictions():
     from . import jurisdictions
 
-    return jsonify({"items": [jurisdictions.as_json(p) for p in jurisdictions.PROFILES.values()]})
+    return jsonify({"items": [jurisdictions.as_json(p) for p in jurisdictions.all_profiles(get_session())]})
+
+
+class JurisdictionEdit(SQLModel):
+    version: int
+    clocks: Optional[dict] = None
+    outcomes: Optional[list[str]] = None
+    child_age: Optional[int] = None
+    child_age_source: Optional[str] = None
+    legal_grounds: Optional[list[dict]] = None
+    fiscal_year: Optional[dict] = None
+    mdt_agencies: Optional[list[str]] = None
+
+
+@bp.get("/jurisdictions/<country>")
+@documented("One country's profile", responses={200: ("The profile", JurisdictionPublic), 404: ("No such country", None)},
+            tag="reference")
+def read_jurisdiction(country):
+    from . import jurisdictions
+
+    try:
+        jurisdictions.profile_for_country(country)
+    except LookupError:
+        raise NotFound() from None
+    return jsonify(jurisdictions.as_json(jurisdictions.effective(get_session(), country)))
+
+
+@bp.put("/jurisdictions/<country>")
+@documented("Change a country's rules (network administrators): any of clocks, outcomes, child age, legal grounds, "
+            "fiscal year and MDT agencies, with the profile's version; audited, applies to records made from now on",
+            request_model=JurisdictionEdit,
+            responses={200: ("The profile as it now applies", JurisdictionPublic), 403: ("Not allowed", None),
+                       404: ("No such country", None), 409: ("Changed by someone else", None),
+                       422: ("Not valid", None)}, tag="reference")
+def edit_jurisdiction(country):
+    from . import jurisdictions
+
+    data = json_body()
+    session = get_session()
+    profile = jurisdictions.save_settings(session, current_user, country, data, data.get("version"))
+    return jsonify(jurisdictions.as_json(profile))

@@ -6,18 +6,28 @@ record; they never branch on a country code.
 Where a rule of a country is not known, the profile says None (no clock, no section number), never
 a Thai default. Each known period carries its `source` beside it.
 
-Profiles are data in code for now (no table): changing them is a code change, reviewed."""
+The profiles shipped here are the defaults. A network administrator changes a country's rules on
+the jurisdictions page or through `PUT /api/v1/jurisdictions/<country>` (`save_settings`): only the
+edited rules are stored (table `jurisdiction_profile`, JSON), audited with what they were before,
+and every reader of a profile (`profile_of`, `effective`) sees them from the next request on."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import object_session
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
+from .. import audit
+from ..auth.permissions import require_role
+from ..errors import Conflict, NotFound, ValidationError
 from ..i18n import BE_OFFSET
-from .models import Centre
+from ..util import utcnow
+from .models import Centre, JurisdictionSettings
 
 
 # ---------------------------------------------------------------- the parts of a profile
@@ -119,6 +129,11 @@ class Profile:
     legal_grounds: tuple[LegalGround, ...]
     fiscal_year: FiscalYear
     case_number: Callable[[str, str, int], str] = field(repr=False)   # (centre code, fiscal label, seq)
+    # The agencies an MDT decision needs by default (a centre may set its own, screening settings).
+    mdt_agencies: tuple[str, ...] = ("police", "social_development")
+    # 1 while the shipped rules apply, then the version of the network's edits (optimistic locking).
+    version: int = 1
+    edited: tuple[str, ...] = ()     # which parts the network changed from the shipped profile
 
     def has_outcome(self, code: str) -> bool:
         return code in self.outcomes
@@ -128,6 +143,20 @@ class Profile:
 
 
 # ---------------------------------------------------------------- labels shared by the profiles
+
+# The agencies that sit on a multidisciplinary team (screening records each member's agency).
+AGENCY = {
+    "police": _l("Police or inquiry official"),
+    "social_development": _l("Social development officer"),
+    "labour": _l("Labour official"),
+    "immigration": _l("Immigration official"),
+    "health": _l("Public health official"),
+    "prosecutor": _l("Prosecutor or justice official"),
+    "ngo": _l("NGO worker"),
+    "interpreter": _l("Interpreter"),
+    "other": _l("Other"),
+}
+AGENCIES = tuple(AGENCY)
 
 BASE_OUTCOMES = ("victim", "at_risk", "not_victim")
 FORCED_LABOUR = "forced_labour_or_services"
@@ -224,11 +253,33 @@ def profile_for_country(code: str) -> Profile:
         raise LookupError(f"no jurisdiction profile for country {code!r}") from None
 
 
+def effective(session: Session | None, country: str) -> Profile:
+    """The profile of a country as the network runs it: the shipped rules with the network
+    administrators' edits (read once per unit of work, kept in the session's `info`)."""
+    base = profile_for_country(country)
+    if session is None:
+        return base
+    cache = session.info.setdefault("jurisdictions", {})
+    if base.country not in cache:
+        row = session.get(JurisdictionSettings, base.country)
+        cache[base.country] = with_settings(base, json.loads(row.settings), row.version) if row else base
+    return cache[base.country]
+
+
+def profile_of(centre: Centre) -> Profile:
+    """The profile of the law a centre works under (the centre must belong to a session)."""
+    return effective(object_session(centre), centre.country_code)
+
+
 def profile_of_centre(session: Session, centre_id: int) -> Profile:
     centre = session.get(Centre, centre_id)
     if centre is None:
         raise LookupError(f"no centre {centre_id!r}")
-    return profile_for_country(centre.country_code)
+    return effective(session, centre.country_code)
+
+
+def all_profiles(session: Session | None) -> list[Profile]:
+    return [effective(session, code) for code in PROFILES]
 
 
 def fiscal_year(profile: Profile, day: date) -> int:
@@ -249,7 +300,7 @@ def year_of_record(centre: Centre, now=None) -> tuple[int, str]:
     from zoneinfo import ZoneInfo
 
     now = now or datetime.now(ZoneInfo(centre.timezone))
-    profile = profile_for_country(centre.country_code)
+    profile = profile_of(centre)
     key = fiscal_year(profile, now.astimezone(ZoneInfo(centre.timezone)).date())
     return key, fiscal_label(profile, key)
 
@@ -273,4 +324,192 @@ def as_json(profile: Profile) -> dict:
         "data_protection_law": str(profile.data_protection_law),
         "legal_grounds": [{"code": g.code, "label": str(g.label), "citation": g.citation} for g in profile.legal_grounds],
         "fiscal_year": profile.fiscal_year.as_dict(),
+        "mdt_agencies": list(profile.mdt_agencies),
+        "version": profile.version,
+        "edited": list(profile.edited),
     }
+
+
+# ---------------------------------------------------------------- the network's edits
+
+CLOCK_NAMES = ("custody", "pre_identification_shelter", "reflection", "temporary_shelter", "longer_term_shelter",
+               "transit_centre")
+EDITABLE = ("clocks", "outcomes", "child_age", "child_age_source", "legal_grounds", "fiscal_year", "mdt_agencies")
+NAMED_BY = ("end_year", "start_and_end", "calendar_year")
+ERAS = ("BE", "CE")
+SOURCE_MAX = 300
+
+
+def _int(value, lo: int, hi: int, field_name: str, message) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValidationError(message, field=field_name)
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(message, field=field_name) from None
+    if not lo <= number <= hi:
+        raise ValidationError(message, field=field_name)
+    return number
+
+
+def _source(value, field_name: str, required: bool = True) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(_l("Write the source as text."), field=field_name)
+    if required and not text:
+        raise ValidationError(_l("Say where the rule comes from (the law, regulation or procedure)."), field=field_name)
+    if len(text) > SOURCE_MAX:
+        raise ValidationError(_l("The text is too long (at most %(n)s characters).", n=SOURCE_MAX), field=field_name)
+    return text
+
+
+def _clock(name: str, value) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValidationError(_l("Choose one of the listed values."), field=f"clocks.{name}")
+    if name == "custody":
+        out = {"hours": _int(value.get("hours"), 1, 720, f"clocks.{name}.hours",
+                             _l("Give the length as a whole number from %(lo)s to %(hi)s.", lo=1, hi=720))}
+        extension = value.get("court_extension_days")
+        out["court_extension_days"] = None if extension in (None, "") else _int(
+            extension, 1, 365, f"clocks.{name}.court_extension_days",
+            _l("Give the length as a whole number from %(lo)s to %(hi)s.", lo=1, hi=365))
+    else:
+        out = {"days": _int(value.get("days"), 1, 3650, f"clocks.{name}.days",
+                            _l("Give the length as a whole number from %(lo)s to %(hi)s.", lo=1, hi=3650)),
+               "approximate": bool(value.get("approximate", False))}
+    out["source"] = _source(value.get("source"), f"clocks.{name}.source")
+    return out
+
+
+def clean_settings(data) -> dict:
+    """Check an edit of a profile (any subset of EDITABLE); the cleaned parts, or a ValidationError
+    naming the field."""
+    if not isinstance(data, dict):
+        raise ValidationError(_l("The request body must be a JSON object."))
+    unknown = [k for k in data if k not in EDITABLE and k != "version"]
+    if unknown:
+        raise ValidationError(_l("This part of a profile cannot be changed: %(name)s.", name=", ".join(unknown)),
+                              field=unknown[0])
+    out: dict = {}
+    if "clocks" in data:
+        clocks = data["clocks"]
+        if not isinstance(clocks, dict) or any(k not in CLOCK_NAMES for k in clocks):
+            raise ValidationError(_l("Choose one of the listed values."), field="clocks")
+        out["clocks"] = {name: _clock(name, value) for name, value in clocks.items()}
+    if "outcomes" in data:
+        outcomes = data["outcomes"]
+        allowed = BASE_OUTCOMES + (FORCED_LABOUR,)
+        if not isinstance(outcomes, list) or any(o not in allowed for o in outcomes) \
+                or not set(BASE_OUTCOMES) <= set(outcomes):
+            raise ValidationError(_l("The outcomes keep victim, at risk and not a victim; the law may add more."),
+                                  field="outcomes")
+        out["outcomes"] = [o for o in allowed if o in outcomes]
+    if "child_age" in data:
+        out["child_age"] = _int(data["child_age"], 12, 21, "child_age",
+                                _l("Give the age as a whole number from %(lo)s to %(hi)s.", lo=12, hi=21))
+    if "child_age_source" in data:
+        out["child_age_source"] = _source(data["child_age_source"], "child_age_source")
+    if "legal_grounds" in data:
+        grounds = data["legal_grounds"]
+        if not isinstance(grounds, list) or not grounds or not all(isinstance(g, dict) for g in grounds) \
+                or any(g.get("code") not in GROUND_LABELS for g in grounds) \
+                or len({g["code"] for g in grounds}) != len(grounds):
+            raise ValidationError(_l("Choose at least one legal ground from the list."), field="legal_grounds")
+        out["legal_grounds"] = [{"code": g["code"],
+                                 "citation": _source(g.get("citation"), f"legal_grounds.{g['code']}", required=False) or None}
+                                for g in grounds]
+    if "fiscal_year" in data:
+        fy = data["fiscal_year"]
+        if not isinstance(fy, dict):
+            raise ValidationError(_l("Choose one of the listed values."), field="fiscal_year")
+        start = _int(fy.get("start_month"), 1, 12, "fiscal_year.start_month",
+                     _l("Give the month as a whole number from %(lo)s to %(hi)s.", lo=1, hi=12))
+        if fy.get("named_by") not in NAMED_BY or fy.get("era") not in ERAS:
+            raise ValidationError(_l("Choose one of the listed values."), field="fiscal_year.named_by")
+        out["fiscal_year"] = {"start_month": start, "named_by": fy["named_by"], "era": fy["era"],
+                              "since": _source(fy.get("since"), "fiscal_year.since", required=False),
+                              "source": _source(fy.get("source"), "fiscal_year.source")}
+    if "mdt_agencies" in data:
+        agencies = data["mdt_agencies"]
+        if not isinstance(agencies, list) or not agencies or any(a not in AGENCY for a in agencies):
+            raise ValidationError(_l("Choose at least one agency."), field="mdt_agencies")
+        out["mdt_agencies"] = [a for a in AGENCIES if a in agencies]
+    return out
+
+
+def with_settings(base: Profile, settings: dict, version: int) -> Profile:
+    """The shipped profile with the network's edits applied (settings as clean_settings makes them)."""
+    changes: dict = {}
+    if "clocks" in settings:
+        clocks = {}
+        for name, value in settings["clocks"].items():
+            if value is None:
+                clocks[name] = None
+            elif name == "custody":
+                clocks[name] = Custody(value["hours"], value["court_extension_days"], value["source"])
+            else:
+                clocks[name] = Stay(value["days"], value["source"], value["approximate"])
+        changes["clocks"] = replace(base.clocks, **clocks)
+    if "outcomes" in settings:
+        changes["outcomes"] = tuple(settings["outcomes"])
+    for key in ("child_age", "child_age_source"):
+        if key in settings:
+            changes[key] = settings[key]
+    if "legal_grounds" in settings:
+        changes["legal_grounds"] = tuple(LegalGround(g["code"], GROUND_LABELS[g["code"]], g["citation"])
+                                         for g in settings["legal_grounds"])
+    if "fiscal_year" in settings:
+        changes["fiscal_year"] = FiscalYear(**settings["fiscal_year"])
+    if "mdt_agencies" in settings:
+        changes["mdt_agencies"] = tuple(settings["mdt_agencies"])
+    return replace(base, **changes, version=version, edited=tuple(k for k in EDITABLE if k in settings))
+
+
+def editable_json(profile: Profile) -> dict:
+    """The editable parts of a profile, in the shape `save_settings` takes."""
+    data = as_json(profile)
+    return {"clocks": data["clocks"], "outcomes": data["outcomes"], "child_age": data["child_age"],
+            "child_age_source": data["child_age_source"],
+            "legal_grounds": [{"code": g["code"], "citation": g["citation"]} for g in data["legal_grounds"]],
+            "fiscal_year": data["fiscal_year"], "mdt_agencies": data["mdt_agencies"]}
+
+
+def save_settings(session: Session, actor, country: str, data: dict, version) -> Profile:
+    """A network administrator changes a country's rules. Only what differs from the shipped
+    profile is stored; `version` must be the profile's present version (a conflict otherwise).
+    Records made before keep what they were given (numbers, deadlines already computed)."""
+    require_role(actor, "network_admin")
+    try:
+        base = profile_for_country(country)
+    except LookupError:
+        raise NotFound() from None
+    current = effective(session, base.country)
+    if isinstance(version, bool) or str(version).strip() != str(current.version):
+        raise Conflict()
+    cleaned = clean_settings({k: v for k, v in data.items() if k != "version"})
+    before = editable_json(current)
+    shipped = editable_json(base)
+    merged = {**{k: v for k, v in before.items() if k in current.edited}, **cleaned}
+    if "clocks" in merged:  # keep every clock of the merged result explicit
+        merged["clocks"] = {**before["clocks"], **merged["clocks"]}
+    stored = {k: v for k, v in merged.items() if v != shipped[k]}
+    row = session.get(JurisdictionSettings, base.country)
+    if row is None:
+        row = JurisdictionSettings(country=base.country, settings="{}", version=1)
+    row.settings = json.dumps(stored, sort_keys=True, ensure_ascii=False)
+    row.version += 1
+    row.updated_at, row.updated_by_id = utcnow(), actor.id
+    session.add(row)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict() from None
+    session.info.pop("jurisdictions", None)
+    profile = effective(session, base.country)
+    after = editable_json(profile)
+    changed = sorted(k for k in after if after[k] != before[k])
+    audit.record(session, actor, "jurisdiction_profile.update", ("jurisdiction_profile", base.country),
+                 {"changed": changed, "before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}})
+    return profile

@@ -1,7 +1,8 @@
-"""Changing who is in a partnership without a network administrator: a proposal.
+"""Changing who is in a partnership: always a proposal, never one centre's decision.
 
 A network administrator, or an administrator of a current member centre, proposes the new
-membership. It takes effect when an administrator of every centre concerned (the members before
+membership (a network administrator's edit of a partnership's members becomes a proposal too, and a
+new partnership starts without members until its centres have approved). It takes effect when an administrator of every centre concerned (the members before
 and after the change) has approved it; one refusal stops it. The proposing administrator's centre
 counts as approving. Taking centres out (the new members are some of the present ones) takes
 effect at once: it only ever narrows who sees the partnership's work. Every step is audited."""
@@ -16,6 +17,7 @@ from .. import audit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..util import is_id, utcnow
 from .models import Centre, Partnership, PartnershipApproval, PartnershipProposal
+from . import services
 from .services import NETWORK_ADMIN, _flush, by_code, member_centres, members, set_members
 
 ADMIN = "admin"
@@ -166,3 +168,14 @@ def awaiting(session: Session, actor, proposal: PartnershipProposal) -> bool:
     if proposal.state != "pending" or not actor.has_role(ADMIN):
         return False
     return actor.centre_code in proposal.concerned_codes and actor.centre_code not in answers(session, proposal)
+
+
+def save_partnership(session: Session, actor, code: str | None, data: dict, version=None):
+    """The network administrators' form for a partnership: names and active state are saved at once;
+    a different list of members becomes a proposal (taking centres out applies at once, adding one
+    waits for every centre concerned). Returns the proposal when one was made, else the partnership."""
+    wanted = member_centres(session, data.get("members") or [])
+    partnership = services.save_partnership(session, actor, code, data, version)
+    if [c.code for c in wanted] == [c.code for c in members(session, partnership.id)]:
+        return partnership
+    return propose(session, actor, partnership.code, {"members": [c.code for c in wanted]})

@@ -1,8 +1,8 @@
 """Reference data: reading it (every feature) and managing it (network administrators).
 
 Reference data is shared by the whole network, so only a network administrator (role
-`network_admin`) changes centres, crossings and partnerships directly; a centre's administrator
-proposes a change of a partnership's membership, which the other members approve (proposals.py).
+`network_admin`) changes centres, crossings and the names of partnerships; who is in a partnership
+changes only by a proposal that every centre concerned approves (proposals.py), whoever proposes it.
 Every change is audited. Partners are what scope cross-border work: a centre only ever works with
 the centres it shares a partnership with."""
 from __future__ import annotations
@@ -207,11 +207,10 @@ def set_members(session: Session, obj: Partnership, found: list[Centre]) -> None
 
 
 def save_partnership(session: Session, actor, code: str | None, data: dict, version=None) -> Partnership:
+    """Names and active state of a partnership (network administrators). Its members are never set
+    here: who is in a partnership changes only through a proposal (proposals.save_partnership)."""
     obj = _start(session, actor, Partnership, code, data, version)
-    found = member_centres(session, data.get("members") or [])
-    created = obj.id is None
-    set_members(session, obj, found)
-    return _finish(session, actor, obj, created, {"members": [c.code for c in found]})
+    return _finish(session, actor, obj, obj.id is None)
 
 
 def by_id(session: Session, model, obj_id: int):

@@ -1,7 +1,9 @@
 """The one place that knows about languages, calendars, time zones and number formats.
 
-Thai readers get Buddhist Era years (C.E. + 543); every time is stored in UTC and shown in the
-time zone of the reader's centre (Asia/Bangkok, Asia/Yangon or Asia/Vientiane)."""
+Thai readers get Buddhist Era years (C.E. + 543) and Burmese, Lao and English readers Gregorian ones,
+unless the reader chose the other calendar (`user_account.calendar`, README "Calendars"); every
+time is stored in UTC and shown in the time zone of the reader's centre (Asia/Bangkok, Asia/Yangon or
+Asia/Vientiane)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -16,6 +18,9 @@ LANGUAGES = ("th", "my", "lo", "en")
 # Each language named in itself, for the switcher.
 NATIVE_NAMES = {"th": "ไทย", "my": "မြန်မာ", "lo": "ລາວ", "en": "English"}
 BE_OFFSET = 543
+CALENDARS = ("gregorian", "buddhist")
+# The Buddhist era's name where a language has its own (Lao writes ພ.ສ. like Thai พ.ศ.).
+BE_ERA = {"th": "พ.ศ.", "lo": "ພ.ສ."}
 
 
 def valid_locale(value) -> str | None:
@@ -58,6 +63,32 @@ def current_locale() -> str:
     return "en"
 
 
+def language_calendar(locale: str) -> str:
+    """The calendar a language writes dates in when the reader has not chosen: B.E. for Thai."""
+    return "buddhist" if locale == "th" else "gregorian"
+
+
+def reader_calendar(locale: str | None = None) -> str:
+    """The signed-in reader's own choice of calendar, else their language's. Documents rendered for
+    someone else (an explicit locale other than the reader's) keep that language's calendar."""
+    locale = locale or current_locale()
+    if not has_request_context():
+        return language_calendar(locale)
+    from flask import g
+    from flask_login import current_user
+
+    if "calendar_choice" not in g:
+        choice = None
+        if current_user and current_user.is_authenticated:
+            from ..auth.models import User
+            from ..database import get_session
+
+            user = get_session().get(User, current_user.id)  # already loaded by the sign-in check
+            choice = user.calendar if user is not None else None
+        g.calendar_choice = choice if choice in CALENDARS else None
+    return g.calendar_choice or language_calendar(locale)
+
+
 def _buddhist(pattern: str, year: int, locale: str) -> str:
     """Rewrite a CLDR pattern so that its year (and era) show the Buddhist Era."""
     out, i, n = [], 0, len(pattern)
@@ -76,7 +107,7 @@ def _buddhist(pattern: str, year: int, locale: str) -> str:
             width = j - i
             be = year + BE_OFFSET
             if ch == "G":
-                out.append("'พ.ศ.'" if locale == "th" else "'B.E.'")
+                out.append(f"'{BE_ERA.get(locale, 'B.E.')}'")
             else:
                 text = f"{be % 100:02d}" if width == 2 else str(be)
                 out.append(f"'{text}'")
@@ -121,11 +152,12 @@ def _pattern(kind: str, fmt: str, locale: str) -> str:
 def format_date(value: date | datetime | None, fmt: str = "medium", locale: str | None = None, tz: str | None = None) -> str:
     if value is None:
         return ""
+    own = locale is None or locale == current_locale()
     locale = locale or current_locale()
     if isinstance(value, datetime):
         value = to_local(value, tz).date()
     pattern = _pattern("date", fmt, locale)
-    if locale == "th":
+    if (reader_calendar(locale) if own else language_calendar(locale)) == "buddhist":
         pattern = _buddhist(pattern, value.year, locale)
     return babel_dates.format_date(value, pattern, locale=locale)
 
@@ -154,9 +186,11 @@ def to_local(value: datetime, tz: str | None = None) -> datetime:
 
 def format_year(year: int, locale: str | None = None) -> str:
     """A year on its own as the reader's calendar writes it: "พ.ศ. 2562" for Thai readers, "2019"
-    for the others (the same rule as format_date)."""
+    for the others, unless they chose the other calendar (the same rule as format_date)."""
+    own = locale is None or locale == current_locale()
     locale = locale or current_locale()
-    return f"พ.ศ. {year + BE_OFFSET}" if locale == "th" else str(year)
+    calendar = reader_calendar(locale) if own else language_calendar(locale)
+    return f"{BE_ERA.get(locale, 'B.E.')} {year + BE_OFFSET}" if calendar == "buddhist" else str(year)
 
 
 def format_isodate(value: str | None, fmt: str = "medium", locale: str | None = None) -> str:

@@ -13,8 +13,9 @@ from sqlmodel import SQLModel
 from ..api import documented, json_body
 from ..centres.models import Centre, Partnership
 from ..database import get_session
+from ..i18n import current_locale
 from ..util import iso_utc
-from . import documents, services
+from . import documents, labels, services
 
 bp = Blueprint("meetings_api", __name__)
 
@@ -183,8 +184,9 @@ def agenda(meeting_id):
                               "due": e.action.due.isoformat(), "status": e.action.status,
                               "from_meeting": e.from_meeting.number})
             else:
-                items.append({"kind": "minutes", "title": _("Adoption of the minutes of meeting no. %(number)s",
-                                                            number=e.from_meeting.number),
+                items.append({"kind": "minutes", "title": _("Adoption of the minutes of meeting no. %(number)s (%(year)s)",
+                                                            number=e.from_meeting.number,
+                                                            year=labels.meeting_year(e.from_meeting.year, current_locale())),
                               "meeting_id": e.from_meeting.id})
         out.append({"number": number, "items": items})
     return jsonify({"sections": out})

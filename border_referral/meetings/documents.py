@@ -26,13 +26,21 @@ FONTS = {"th": "Noto Sans Thai", "my": "Noto Sans Myanmar", "lo": "Noto Sans Lao
 
 
 def _in(langs, message, **kw) -> list[str]:
-    """The message in each language; dates among the values in each reader's calendar (B.E. in Thai)."""
+    """The message in each language; dates among the values in each reader's calendar (B.E. in Thai),
+    and a callable value asked for its text in each language (a meeting's year)."""
     out = []
     for lang in langs:
-        values = {k: format_date(v, "medium", lang) if isinstance(v, date) else v for k, v in kw.items()}
+        values = {k: format_date(v, "medium", lang) if isinstance(v, date) else v(lang) if callable(v) else v
+                  for k, v in kw.items()}
         with force_locale(lang):
             out.append(gettext(message, **values))
     return out
+
+
+def _year_of(meeting):
+    """A meeting's year for `_in`: written by each language's calendar (an earlier meeting of the
+    series is named with its year, since the series counts on across years)."""
+    return lambda lang: labels.meeting_year(meeting.year, lang)
 
 
 def _label_in(langs, lazy) -> list[str]:
@@ -54,13 +62,15 @@ def _context(meeting, actor) -> dict:
         entries = []
         for e in sections[number]:
             if e.kind == "minutes":
-                title = _in(langs, "Adoption of the minutes of meeting no. %(number)s", number=e.from_meeting.number)
+                title = _in(langs, "Adoption of the minutes of meeting no. %(number)s (%(year)s)",
+                            number=e.from_meeting.number, year=_year_of(e.from_meeting))
                 entries.append({"key": "minutes", "titles": title, "refs": []})
             elif e.kind == "action":
                 owner = session.get(Centre, e.action.owner_centre_id)
                 entries.append({"key": e.action.id, "titles": [e.action.title], "refs": [],
-                                "note": _in(langs, "Action of meeting no. %(number)s for %(centre)s, due %(due)s",
-                                            number=e.from_meeting.number, centre=owner.code, due=e.action.due)})
+                                "note": _in(langs, "Action of meeting no. %(number)s (%(year)s) for %(centre)s, due %(due)s",
+                                            number=e.from_meeting.number, year=_year_of(e.from_meeting),
+                                            centre=owner.code, due=e.action.due)})
             else:
                 titles = [e.item.title] + [t["title"] for lang, t in (e.translations or {}).items()
                                            if lang != e.item.language and t.get("title")]

@@ -1,21 +1,13 @@
 """Translated labels of the identification codes (codes are stable; labels follow the reader)."""
 from flask_babel import lazy_gettext as _l
 
+from ..centres import jurisdictions
+
 OUTCOME = {"victim": _l("Victim of trafficking"), "at_risk": _l("At risk"), "not_victim": _l("Not a victim"),
            "forced_labour_or_services": _l("Victim of forced labour or services (s.6/1)")}
 NOT_VICTIM_OUTCOME = {"release": _l("Released"), "immigration": _l("Handed to immigration")}
 INDICATOR_VALUE = {"observed": _l("Observed"), "not_observed": _l("Not observed"), "unknown": _l("Unknown")}
-AGENCY = {
-    "police": _l("Police or inquiry official"),
-    "social_development": _l("Social development officer"),
-    "labour": _l("Labour official"),
-    "immigration": _l("Immigration official"),
-    "health": _l("Public health official"),
-    "prosecutor": _l("Prosecutor or justice official"),
-    "ngo": _l("NGO worker"),
-    "interpreter": _l("Interpreter"),
-    "other": _l("Other"),
-}
+AGENCY = jurisdictions.AGENCY
 LANGUAGE = {
     "th": _l("Thai"), "my": _l("Burmese"), "lo": _l("Lao"), "en": _l("English"), "shn": _l("Shan"),
     "kar": _l("Karen"), "km": _l("Khmer"), "vi": _l("Vietnamese"), "zh": _l("Chinese"), "other": _l("Other language"),

@@ -12,6 +12,7 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
+from ..centres import jurisdictions
 from ..crypto.fields import Ciphertext
 from ..util import manual_version, new_id, utcnow
 
@@ -23,8 +24,9 @@ INTERVIEW = "interview"
 OUTCOMES = ("victim", "at_risk", "not_victim")
 NOT_VICTIM_OUTCOMES = ("release", "immigration")
 INDICATOR_VALUES = ("observed", "not_observed", "unknown")
-AGENCIES = ("police", "social_development", "labour", "immigration", "health", "prosecutor", "ngo", "interpreter",
-            "other")
+# The agencies of an MDT; which a decision needs by default is the jurisdiction profile's
+# (`mdt_agencies`), until the centre sets its own (ScreeningConfig).
+AGENCIES = jurisdictions.AGENCIES
 DEFAULT_REQUIRED_AGENCIES = ("police", "social_development")
 LANGUAGES = ("th", "my", "lo", "en", "shn", "kar", "km", "vi", "zh", "other")
 

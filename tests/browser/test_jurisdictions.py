@@ -71,3 +71,71 @@ def test_screening_under_the_centres_own_law(page, base_url, artifacts, lang):
 
     page.goto(f"{base_url}/screening/")
     assert page.get_by_test_id("custody-table").count() == 0  # no custody clock to watch
+
+
+NUMBER = {"TL": r"^TL-\d{4}/\d{2}-\d{4}$", "HX": r"^HX-\d{4}-\d{4}$"}
+
+
+@pytest.mark.parametrize("lang", ["my", "lo"])
+def test_numbers_and_dates_in_the_centres_own_calendar(page, base_url, artifacts, lang):
+    """A Tachileik or Huay Xai case is numbered in its own fiscal year (April-March named by both
+    years; the calendar year) and its dates are Gregorian, until the reader asks for the B.E."""
+    centre, tz, name, nationality, _script = CENTRES[lang]
+    today = datetime.now(ZoneInfo(tz)).date()
+    sign_in(page, base_url, "case", centre, lang)
+    page.goto(f"{base_url}/account")
+    if page.locator("#calendar").input_value():  # another test may have left a choice
+        page.locator("#calendar").select_option("")
+        page.get_by_test_id("calendar").locator("button").click()
+    page.goto(f"{base_url}/cases/new")
+    page.locator("#full_name").fill(name)
+    page.locator("#sex").select_option("female")
+    page.locator("#nationality").select_option(nationality)
+    page.locator("#date_of_birth").fill("2001-05-17")
+    page.locator("form.case-form button.primary").click()
+    page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}$"))
+    case_url = page.url
+    assert re.match(NUMBER[centre], page.get_by_test_id("case-number").inner_text())
+    main = page.locator("main").inner_text()
+    assert "2001" in main and "2544" not in main  # born 2001 (B.E. 2544 would be a Thai reader's)
+    assert str(today.year) in main and str(today.year + 543) not in main
+
+    page.goto(f"{base_url}/account")
+    page.locator("#calendar").select_option("buddhist")
+    page.get_by_test_id("calendar").locator("button").click()
+    page.wait_for_load_state()
+    assert str(today.year + 543) in page.get_by_test_id("calendar").inner_text()
+    page.goto(case_url)
+    main = page.locator("main").inner_text()
+    assert "2544" in main  # the same birth date, now in the Buddhist era the reader chose
+    page.screenshot(path=str(artifacts / f"calendar-{centre.lower()}-{lang}.png"), full_page=True)
+    page.goto(f"{base_url}/account")
+    page.locator("#calendar").select_option("")
+    page.get_by_test_id("calendar").locator("button").click()
+
+
+def test_the_network_secretariat_edits_a_countrys_rules(page, base_url, artifacts):
+    sign_in(page, base_url, "network", "CR", "en")
+    page.goto(f"{base_url}/admin/reference")
+    page.get_by_test_id("jurisdictions").locator('a[href="/admin/jurisdictions/LA"]').click()
+    days = page.locator('input[name="clocks.transit_centre.days"]')
+    assert days.input_value() == "7"
+    days.fill("0")
+    page.locator("button.primary").click()
+    assert page.locator("#err-clocks-transit_centre-days").is_visible()
+    assert page.locator('input[name="clocks.transit_centre.days"]').input_value() == "0"  # kept as typed
+    page.locator('input[name="clocks.transit_centre.days"]').fill("10")
+    page.locator('input[name="clocks.transit_centre.source"]').fill("Ministry instruction 2027")
+    page.locator("button.primary").click()
+    page.wait_for_url(f"{base_url}/admin/jurisdictions/LA")
+    assert page.locator('input[name="clocks.transit_centre.days"]').input_value() == "10"
+    assert "clocks" in page.get_by_test_id("edited").inner_text()
+    page.screenshot(path=str(artifacts / "jurisdiction-la.png"), full_page=True)
+    # back as shipped, for the other tests of this live app
+    page.locator('input[name="clocks.transit_centre.days"]').fill("7")
+    page.locator('input[name="clocks.transit_centre.source"]').fill(
+        "Lao Women's Union and Ministry of Labour and Social Welfare: Vientiane transit centre, a stay of about 7 "
+        "days before going home")
+    page.locator("button.primary").click()
+    page.wait_for_url(f"{base_url}/admin/jurisdictions/LA")
+    assert page.get_by_test_id("edited").inner_text() != "clocks"

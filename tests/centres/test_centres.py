@@ -2,7 +2,8 @@ import pytest
 from sqlalchemy import select
 
 from border_referral.audit.models import AuditRecord
-from border_referral.centres import services
+from border_referral.auth import services as auth_services
+from border_referral.centres import proposals, services
 from border_referral.centres.models import Centre
 from border_referral.errors import Conflict, PermissionDenied, ValidationError
 from tests.conftest import principal
@@ -37,10 +38,16 @@ def test_create_centre_and_partnership(db):
                                               "crossings": ["RNG-KTG"]})
         services.save_centre(s, admin, None, {**NAMES, "name_en": "Kawthaung", "code": "KT", "country_code": "MM",
                                               "timezone": "Asia/Yangon", "crossings": ["RNG-KTG"]})
-        services.save_partnership(s, admin, None, {**NAMES, "code": "RN-KT", "members": ["RN", "KT"]})
+        proposal = proposals.save_partnership(s, admin, None, {**NAMES, "code": "RN-KT", "members": ["RN", "KT"]})
+        actions = s.execute(select(AuditRecord.action).order_by(AuditRecord.seq.desc()).limit(5)).scalars().all()
+        assert set(actions) == {"crossing_point.create", "centre.create", "partnership.create",
+                                "partnership_proposal.create"}
+        assert _code(s, "RN") == []  # until both new centres' administrators have approved
+        for code in ("RN", "KT"):  # a new centre gets its administrator from the command line
+            auth_services.create_user(s, None, email=f"admin.{code.lower()}@demo.border-referral.org", centre_code=code,
+                                      password="a long enough passphrase 2026", roles=["admin"])
+            proposals.decide(s, principal(s, "admin", code), proposal.id, "approved")
         assert _code(s, "RN") == ["KT"]
-        actions = s.execute(select(AuditRecord.action).order_by(AuditRecord.seq.desc()).limit(4)).scalars().all()
-        assert set(actions) == {"crossing_point.create", "centre.create", "partnership.create"}
 
 
 @pytest.mark.parametrize("data, field", [
@@ -63,7 +70,7 @@ def test_centre_bad_input(db, data, field):
 @pytest.mark.parametrize("members", [["CR"], ["CR", "MS"], ["CR", "TL", "HX", "MW"], ["CR", "ZZ"]])
 def test_partnership_needs_two_or_three_centres_of_different_countries(db, members):
     with db() as s, pytest.raises(ValidationError):
-        services.save_partnership(s, principal(s, "network", "CR"), None, {**NAMES, "code": "AA-BB", "members": members})
+        proposals.save_partnership(s, principal(s, "network", "CR"), None, {**NAMES, "code": "AA-BB", "members": members})
 
 
 @pytest.mark.parametrize("role", ["secretariat", "admin"])

@@ -64,14 +64,52 @@ def test_the_attack_of_the_issue_is_refused(signed_in, api):
 def test_network_admin_changes_reference_data_directly(db):
     with db() as s:
         net = principal(s, "network", "CR")
-        services.save_partnership(s, net, "CK-HX", {**NAMES, "members": ["CK", "HX", "TL"]}, version=1)
         services.save_centre(s, net, "MS", {**NAMES, "country_code": "TH", "timezone": "Asia/Bangkok",
                                             "crossings": ["MST-MWD"], "active": False}, version=1)
         services.save_crossing(s, net, None, {**NAMES, "code": "RNG-KTX", "country_a": "MM", "country_b": "TH"})
-        assert _members(s, "CK-HX") == ["CK", "HX", "TL"]
         assert not services.by_code(s, Centre, "MS").active
         x = services.by_code(s, CrossingPoint, "RNG-KTX")
         assert (x.country_a, x.country_b) == ("MM", "TH")
+
+
+def test_a_network_admin_adding_a_member_waits_for_every_centre_concerned(db):
+    """Not even the network's secretariat adds a centre to a partnership on its own: the edit of the
+    members becomes a proposal that CK, HX and TL must approve; names change at once."""
+    with db() as s:
+        net = principal(s, "network", "CR")
+        p = proposals.save_partnership(s, net, "CK-HX", {**NAMES, "members": ["CK", "HX", "TL"]}, version=1)
+        assert p.state == "pending" and proposals.answers(s, p) == {}
+        assert _members(s, "CK-HX") == ["CK", "HX"]
+        assert services.by_code(s, Partnership, "CK-HX").name_en == "Ranong"
+    with db() as s:
+        for centre in ("CK", "HX"):
+            proposals.decide(s, principal(s, "admin", centre), p.id, "approved")
+        assert _members(s, "CK-HX") == ["CK", "HX"]
+        proposals.decide(s, principal(s, "admin", "TL"), p.id, "approved")
+        assert _members(s, "CK-HX") == ["CK", "HX", "TL"]
+
+
+def test_a_new_partnership_starts_without_members_until_its_centres_approve(db):
+    with db() as s:
+        net = principal(s, "network", "CR")
+        p = proposals.save_partnership(s, net, None, {**NAMES, "code": "MS-TL", "members": ["MS", "TL"]})
+        assert p.state == "pending" and _members(s, "MS-TL") == []
+        assert "TL" not in _partners(s, "MS")
+        proposals.decide(s, principal(s, "admin", "MS"), p.id, "approved")
+        proposals.decide(s, principal(s, "admin", "TL"), p.id, "approved")
+        assert "TL" in _partners(s, "MS")
+
+
+def test_the_network_admin_page_for_members_makes_a_proposal(app, signed_in):
+    from border_referral.database import session_scope
+
+    resp = signed_in("network", "CR").post_form(
+        "/admin/partnerships/CK-HX", {**NAMES, "code": "CK-HX", "members": ["CK", "HX", "MW"], "active": "y",
+                                      "version": "1"}, page="/admin/partnerships/CK-HX")
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    with app.test_request_context(), session_scope() as s:
+        assert _members(s, "CK-HX") == ["CK", "HX"]
+        assert [p.state for p in proposals.for_actor(s, principal(s, "admin", "MW"), "pending")] == ["pending"]
 
 
 def test_network_admin_pages(signed_in):

@@ -270,3 +270,25 @@ def test_the_chair_is_stored_shown_and_printed_in_the_minutes(signed_in, api, de
     assert chair_th in paras[chair] and chair < 4  # after the titles and the heading
     agenda = "\n".join(p.text for p in Document(io.BytesIO(cr.get(f"/api/v1/meetings/{mid}/agenda.docx").data)).paragraphs)
     assert "U Aung" not in agenda
+
+
+def test_an_earlier_meeting_is_named_with_its_year_beside_its_number(api, signed_in, demo):
+    """The series counts on across years, so "the minutes of meeting no. 1" alone would be ambiguous
+    once years pass: every reference to an earlier meeting carries its year, in the reader's calendar."""
+    cr, tl = api("secretariat", "CR"), api("secretariat", "TL")
+    m1 = cr.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2026-12-10T09:00:00+07:00",
+                                           "venue": "Chiang Rai"}).json
+    cr.post(f"/api/v1/meetings/{m1['id']}/close-agenda")
+    cr.post(f"/api/v1/meetings/{m1['id']}/actions", json={"title": "Patrol schedule", "owner_centre": "TL",
+                                                          "due": "2027-01-15"})
+    m2 = tl.post("/api/v1/meetings", json={"partnership": "CR-TL", "starts_at": "2027-03-10T09:00:00+06:30",
+                                           "venue": "Tachileik"}).json["id"]
+    n = m1["number"]
+    titles = [i["title"] for s in tl.get(f"/api/v1/meetings/{m2}/agenda").json["sections"] for i in s["items"]
+              if i["kind"] == "minutes"]
+    assert titles == [translated(demo, "my", "Adoption of the minutes of meeting no. %(number)s (%(year)s)",
+                                 number=n, year="2026")]
+    thai = unescape(signed_in("secretariat", "CR").get(f"/meetings/{m2}").get_data(as_text=True))
+    assert translated(demo, "th", "Adoption of the minutes of meeting no. %(number)s (%(year)s)",
+                      number=n, year="พ.ศ. 2569") in thai
+    assert translated(demo, "th", "action of meeting no. %(number)s (%(year)s)", number=n, year="พ.ศ. 2569") in thai

@@ -77,8 +77,9 @@ def test_migration_0007_keeps_the_links_of_existing_notices(old_release):
 
     app, engine = old_release("0006")
     with app.app_context():
-        with session_scope() as s:
-            user_id = principal(s, "case", "TL").id
+        with engine.connect() as conn:  # plain SQL: today's models do not fit release 0006's schema
+            user_id = conn.execute(text("SELECT id FROM user_account WHERE email = 'case.tl@demo.border-referral.org'")
+                                   ).scalar_one()
         # notices as release 0006 wrote them: one per referral, one per plan (ids of records not
         # loaded here, so the foreign key check is off for this insert)
         with engine.connect() as conn:

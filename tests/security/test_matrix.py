@@ -59,6 +59,7 @@ RULES: dict[str, Rule] = {
     "auth.language": R(others=None, post=ALL),
     "auth.sign_out": R(others=None, post=ALL),
     "auth.account": R(get=ALL, others=None, post=ALL),
+    "auth.calendar": R(others=None, post=ALL),
     "auth.create_own_token": R(others=None, post=ALL),
     "auth.revoke_token": R(post=ADMIN),
     "auth.users": R(get=ADMIN, others=None, post=ADMIN),
@@ -69,6 +70,7 @@ RULES: dict[str, Rule] = {
     "centres.reference": R(get=ADMIN + NET, others=None),
     "centres.edit": R(get=NET, others=None, post=NET, fixed={"kind": "centres", "code": "MS"}),
     "centres.decide_proposal": R(post=ADMIN),
+    "centres.jurisdiction": R(get=ADMIN + NET, others=None, post=NET, fixed={"country": "MM"}),
     # ----------------------------------------------------------------- cases
     "cases.index": R(get=CASE_VIEW, others=None, post=CASE_VIEW),
     # the blank form shows to every case reader; only case workers may post it (the service refuses)
@@ -133,6 +135,8 @@ RULES: dict[str, Rule] = {
     "api.auth_api.update_me": R(others=None, post=ALL),
     "api.centres_api.list_centres": R(get=ALL, others=None),
     "api.centres_api.list_jurisdictions": R(get=ALL, others=None),
+    "api.centres_api.read_jurisdiction": R(get=ALL, others=None, fixed={"country": "LA"}),
+    "api.centres_api.edit_jurisdiction": R(others=None, post=NET),
     "api.centres_api.list_proposals": R(get=ADMIN + NET, others=None),
     "api.centres_api.read_proposal": R(get=ADMIN + NET, network_wide=NET),
     "api.centres_api.propose": R(post=ADMIN + NET),

@@ -27,7 +27,7 @@ def _child_age(centre: Centre) -> int:
     """Below this age a person is a child, by the law of the centre that owns the case."""
     from ...centres import jurisdictions
 
-    return jurisdictions.profile_for_country(centre.country_code).child_age
+    return jurisdictions.profile_of(centre).child_age
 
 
 def _next_number(session: Session, centre: Centre, today: date) -> tuple[str, int, int]:
@@ -36,7 +36,7 @@ def _next_number(session: Session, centre: Centre, today: date) -> tuple[str, in
     The counter is keyed by the profile's fiscal-year key."""
     from ...centres import jurisdictions
 
-    profile = jurisdictions.profile_for_country(centre.country_code)
+    profile = jurisdictions.profile_of(centre)
     fy = jurisdictions.fiscal_year(profile, today)
     last = next_in_sequence(session, CaseCounter, centre.id, "fiscal_year", fy)
     return profile.case_number(centre.code, jurisdictions.fiscal_label(profile, fy), last), fy, last

@@ -15,7 +15,7 @@ from ...inputs import choice as _choice, text as _text
 from ...errors import ValidationError
 from ...util import utcnow
 from .. import clocks
-from ..models import AGENCIES, DEFAULT_REQUIRED_AGENCIES, NOT_VICTIM_OUTCOMES, Screening, ScreeningConfig, ScreeningDecision
+from ..models import AGENCIES, NOT_VICTIM_OUTCOMES, Screening, ScreeningConfig, ScreeningDecision
 from ._common import (MAX_LONG, MAX_MEMBERS, VICTIM_OUTCOMES, WRITE_ROLES, _aware, _centre, _flush, _not_future,
                       _screening, _shelter, _when, profile)
 
@@ -47,7 +47,7 @@ def elements(case: Case, s: Screening, values: dict) -> Elements:
 
 def required_agencies(session: Session, centre_id: int) -> list[str]:
     cfg = session.get(ScreeningConfig, centre_id)
-    codes = cfg.required_agencies.split(",") if cfg else list(DEFAULT_REQUIRED_AGENCIES)
+    codes = cfg.required_agencies.split(",") if cfg else list(profile(session, centre_id).mdt_agencies)
     return [c for c in codes if c in AGENCIES]
 
 
