@@ -32,6 +32,8 @@ def fail(message) -> None:
 
 def register(app: Flask) -> None:
     register_keys(app)
+    from .backup.cli import register as register_backup
+    register_backup(app)
 
     @app.cli.command("init-db")
     def init_db():

@@ -30,6 +30,16 @@ def plain(value: str, field: str) -> None:
         raise ValidationError(_l("The text contains characters that cannot be stored."), field=field)
 
 
+def filters(**values) -> None:
+    """The filters of a list, from a query string: text that can be compared in the database (a NUL
+    reaches PostgreSQL as an error, not as "no match"). An empty or missing filter filters nothing."""
+    for field, value in values.items():
+        if value:
+            if not isinstance(value, str):
+                raise ValidationError(_l("Enter text."), field=field)
+            plain(value, field)
+
+
 def text(data, field, *, required=False, limit=MAX_TEXT):
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):

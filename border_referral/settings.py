@@ -12,11 +12,25 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "defaults.py"
 
 
+# Sign-in with a second factor and server-side sessions (README, "Accounts, sessions and tokens").
+# Like every default, each can be set as an environment variable (TWO_FACTOR_ROLES=admin,supervisor).
+AUTH_DEFAULTS = {
+    # Roles that must sign in with a TOTP code (a centre's administrator may require it of everyone).
+    "TWO_FACTOR_ROLES": ["admin", "network_admin", "supervisor"],
+    # How long the half-signed-in state (password right, code not yet given) lasts.
+    "TWO_FACTOR_PENDING_SECONDS": 300,
+    # The name authenticator apps show for the account.
+    "TWO_FACTOR_ISSUER": "Border referral",
+    # A session's "last seen" time is written at most this often.
+    "SESSION_TOUCH_MINUTES": 5,
+}
+
+
 def _load_defaults() -> dict:
     spec = importlib.util.spec_from_file_location("border_referral_config_defaults", DEFAULTS_FILE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return {k: getattr(module, k) for k in dir(module) if k.isupper()}
+    return {**AUTH_DEFAULTS, **{k: getattr(module, k) for k in dir(module) if k.isupper()}}
 
 
 def _parse(raw: str, default):

@@ -40,6 +40,20 @@ ERROR_TEXT = {
 }
 
 
+# What a user who must set up the second factor (auth: Principal.must_enrol) may reach until done.
+ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor", "auth.sign_out"})
+
+
+def _end_session(reason: str) -> None:
+    """The browser's session row ends with the cookie (idle, past its lifetime)."""
+    from .auth.services import end_session_of
+    from .database import get_session
+
+    end_session_of(get_session(), current_user._get_current_object(), reason)
+    logout_user()
+    session.clear()
+
+
 def public(view):
     """Mark a view as reachable without signing in."""
     view.is_public = True
@@ -106,19 +120,20 @@ def init_app(app: Flask) -> None:
         idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
         now = int(time.time())
         if now - int(session.get("seen", now)) > idle:
-            logout_user()
-            session.clear()
+            _end_session("idle")
             flash(_("Your session expired after a period of inactivity. Please sign in again."), "info")
             return redirect(url_for("auth.sign_in"))
         # However active, a session ends SESSION_MAX_HOURS after signing in (a session without the
         # time, from before this rule, ends now).
         if now - int(session.get("signed_in_at", 0)) > current_app.config["SESSION_MAX_HOURS"] * 3600:
-            logout_user()
-            session.clear()
+            _end_session("expired")
             flash(_("Your session has ended after %(hours)s hours. Please sign in again.",
                     hours=current_app.config["SESSION_MAX_HOURS"]), "info")
             return redirect(url_for("auth.sign_in"))
         session["seen"] = now
+        # Signed in with the password but obliged to set up a second factor: nothing else until done.
+        if getattr(current_user, "must_enrol", False) and request.endpoint not in ENROLMENT_ENDPOINTS:
+            return redirect(url_for("auth.two_factor"))
         return None
 
     @app.after_request

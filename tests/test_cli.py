@@ -49,3 +49,24 @@ def test_tokens_create_prints_the_token_last(demo):
     resp = demo.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 200 and resp.json["centre"] == "TL"
     assert run(demo, "tokens", "create", "nobody@example.org").exit_code != 0
+
+
+def test_users_password_ends_sessions_and_tokens_and_refuses_weak_ones(demo, api, signed_in):
+    """The contract: `flask users password EMAIL --password P` sets a password (weak or common ones:
+    non-zero exit) and ends the user's sessions and tokens."""
+    from tests.conftest import demo_email
+
+    email = demo_email("case", "CR")
+    browser = signed_in("case", "CR")
+    token_client = api("case", "CR")
+    assert browser.get("/cases/").status_code == 200 and token_client.get("/api/v1/me").status_code == 200
+    for weak in ("short", "Password123!", "border-demo-2026", email):
+        result = run(demo, "users", "password", email, "--password", weak)
+        assert result.exit_code != 0, weak
+    assert browser.get("/cases/").status_code == 200  # a refused change ended nothing
+    assert run(demo, "users", "password", "nobody@example.org", "--password", "a long good passphrase 7").exit_code != 0
+    ok = run(demo, "users", "password", email, "--password", "a long good passphrase 7")
+    assert ok.exit_code == 0, ok.output
+    assert browser.get("/cases/").status_code in (302, 401)  # signed out
+    assert token_client.get("/api/v1/me").status_code == 401
+    assert browser.sign_in(email, "a long good passphrase 7").status_code == 302

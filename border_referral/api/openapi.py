@@ -15,10 +15,19 @@ ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
     "properties": {"error": {"type": "object", "required": ["code", "message"],
-                             "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+                             "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                            "field": {"type": "string", "description": "the refused input, "
+                                                      "dotted for nested JSON (e.g. clocks.custody.hours)"}}}},
 }
 STANDARD_ERRORS = {"400": "Bad input", "401": "No or bad token", "403": "Role not allowed",
                    "404": "Not found or not visible to the caller's centre"}
+# Declared by kind of operation, as the code answers them (errors.py, inputs.py, api.json_body):
+# anything that takes input (a body, a query, a change) may find it not valid; a body may be too
+# large; a change to an existing record may meet a newer version or a state that does not allow it.
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+INPUT_ERROR = ("422", "Input not valid (the message names the field)")
+TOO_LARGE = ("413", "The body is larger than allowed")
+CONFLICT = ("409", "Conflict: the record changed in the meantime (stale version), or its state does not allow this")
 
 
 def _path(rule: str) -> tuple[str, list]:
@@ -65,7 +74,15 @@ def build_spec(app) -> dict:
                 if model is not None:
                     entry["content"] = {"application/json": {"schema": _schema_ref(spec, model)}}
                 op["responses"][str(status)] = entry
-            for status, desc in STANDARD_ERRORS.items():
+            errors = dict(STANDARD_ERRORS)
+            write = method in WRITE_METHODS
+            if write or any(p.get("in") == "query" for p in meta["parameters"]):
+                errors.setdefault(*INPUT_ERROR)
+            if write:
+                errors.setdefault(*TOO_LARGE)
+            if write and params:
+                errors.setdefault(*CONFLICT)
+            for status, desc in errors.items():
                 if meta["public"] and status in {"401", "403"}:
                     continue
                 op["responses"].setdefault(status, {"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})

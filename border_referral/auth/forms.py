@@ -62,8 +62,35 @@ class TokenForm(FlaskForm):
     scope = SelectField(_l("Access"), choices=[SelectChoice("read", _l("Read only")),
                                                 SelectChoice("write", _l("Read and change"))], default="read")
     password = PasswordField(_l("Current password"))
+    # asked (and checked by the service) only when the account has a second factor
+    code = StringField(_l("Code from your authenticator app"), validators=[Length(max=40)])
 
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class CodeForm(FlaskForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+
+
+class EnrolForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=40)])
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=40)])
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=40)])
+
+
+class CentreSecurityForm(FlaskForm):
+    require_two_factor = BooleanField(_l("Everyone of the centre signs in with a second factor"))
+    version = HiddenField()

@@ -19,11 +19,22 @@ class Principal(UserMixin):
     centre_code: str
     timezone: str
     locale: str | None
-    session_nonce: str
     roles: frozenset = field(default_factory=frozenset)
+    # The secret of the signed-in browser's `user_session` row (None outside a web session: the API,
+    # the command line, services' tests).
+    session_id: str | None = None
+    # The account has a confirmed TOTP second factor; it must have one (role or centre setting).
+    two_factor: bool = False
+    two_factor_required: bool = False
 
-    def get_id(self) -> str:  # Flask-Login: changes when the nonce changes, ending old sessions
-        return f"{self.id}.{self.session_nonce}"
+    def get_id(self) -> str:  # Flask-Login: `<user id>.<session id>`; an ended session row ends it
+        return f"{self.id}.{self.session_id or ''}"
+
+    @property
+    def must_enrol(self) -> bool:
+        """Signed in with the password but obliged to set up the second factor first: nothing but the
+        enrolment page (and signing out) is reachable."""
+        return self.two_factor_required and not self.two_factor
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

@@ -2,8 +2,8 @@
 audit record and flush; the request (or CLI unit of work) commits."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import hmac
 import secrets
 from datetime import timedelta, timezone
 
@@ -19,8 +19,9 @@ from ..centres.models import Centre
 from ..errors import Conflict, NotFound, PermissionDenied, ServiceError, Throttled, ValidationError
 from ..i18n import valid_locale
 from ..util import utcnow
-from .models import ALL_ROLES, DATA_ROLES, TOKEN_SCOPES, ApiToken, User, UserRole
-from . import throttle
+from .models import ALL_ROLES, DATA_ROLES, TOKEN_SCOPES, ApiToken, TwoFactor, User, UserRole, UserSession
+from . import sessions as browser_sessions
+from . import grants, throttle, two_factor
 from .passwords import DEMO_PASSWORD, dummy_verify, hash_password, needs_rehash, too_easy, verify_password
 from .permissions import Principal, require_role
 
@@ -39,8 +40,9 @@ def roles_of(session: Session, user_id: str) -> frozenset:
     return frozenset(session.execute(select(UserRole.role).where(UserRole.user_id == user_id)).scalars())
 
 
-def principal_for(session: Session, user: User) -> Principal:
+def principal_for(session: Session, user: User, session_id: str | None = None) -> Principal:
     centre = session.get(Centre, user.centre_id)
+    roles = roles_of(session, user.id)
     return Principal(
         id=user.id,
         email=user.email,
@@ -49,19 +51,23 @@ def principal_for(session: Session, user: User) -> Principal:
         centre_code=centre.code,
         timezone=centre.timezone,
         locale=user.locale,
-        session_nonce=user.session_nonce,
-        roles=roles_of(session, user.id),
+        roles=roles,
+        session_id=session_id,
+        two_factor=two_factor.enabled(session, user.id),
+        two_factor_required=two_factor.required(session, user, roles, centre),
     )
 
 
 def load_principal(session: Session, session_id: str) -> Principal | None:
-    """Flask-Login's user loader: `<user id>.<nonce>`; a changed nonce or a disabled user ends
-    the session."""
-    user_id, _, nonce = (session_id or "").partition(".")
+    """Flask-Login's user loader: `<user id>.<session secret>`. An ended, idle or expired session
+    row, or a disabled user, ends the session (auth/sessions.py)."""
+    user_id, _, secret = (session_id or "").partition(".")
     user = session.get(User, user_id) if user_id else None
-    if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
+    if user is None or not user.active:
         return None
-    return principal_for(session, user)
+    if browser_sessions.current(session, user.id, secret) is None:
+        return None
+    return principal_for(session, user, session_id=secret)
 
 
 # ---------------------------------------------------------------- validation
@@ -144,10 +150,15 @@ def create_user(session: Session, actor: Principal | None, *, email: str, passwo
                 locale=valid_locale(locale), display_name=(display_name or "").strip())
     session.add(user)
     session.flush()
-    for role in roles:
+    # Roles that read case data wait for a second administrator (auth/grants.py); the others apply.
+    waiting = grants.needs_approval(actor, [], roles)
+    now = [r for r in roles if r not in waiting]
+    for role in now:
         session.add(UserRole(user_id=user.id, role=role))
     session.flush()
-    audit.record(session, actor, "user.create", user, {"centre": centre.code, "roles": roles})
+    audit.record(session, actor, "user.create", user, {"centre": centre.code, "roles": now})
+    if waiting:
+        grants.request(session, actor, user, waiting)
     return user
 
 
@@ -175,6 +186,20 @@ def list_users(session: Session, actor: Principal) -> list[tuple[User, frozenset
     return [(u, r) for u, r in rows if actor.has_role(NETWORK_ROLE) or NETWORK_ROLE not in r]
 
 
+def two_factor_states(session: Session, actor: Principal) -> dict[str, bool]:
+    """For the administrator's list: which accounts of the centre have a second factor on."""
+    require_role(actor, "admin")
+    rows = session.execute(select(TwoFactor.user_id).join(User, User.id == TwoFactor.user_id)
+                           .where(User.centre_id == actor.centre_id, TwoFactor.confirmed_at.is_not(None))).scalars()
+    return {user_id: True for user_id in rows}
+
+
+def centre_security(session: Session, actor: Principal) -> Centre:
+    """The administrator's own centre, for its security settings page."""
+    require_role(actor, "admin")
+    return session.get(Centre, actor.centre_id)
+
+
 def get_user(session: Session, actor: Principal, user_id: str) -> tuple[User, frozenset]:
     user = _user_in_scope(session, actor, user_id)
     return user, roles_of(session, user.id)
@@ -191,15 +216,20 @@ def update_user(session: Session, actor: Principal, user_id: str, *, roles, acti
         raise PermissionDenied(_l("You cannot give your own account access to case data: another administrator "
                                   "of your centre must do it."))
     _check_network_grant(actor, before, roles)
+    waiting = grants.needs_approval(actor, before, roles)  # asked for; a second administrator grants
+    roles = [r for r in roles if r not in waiting]
     changes = {}
     if before != roles:
         session.execute(delete(UserRole).where(UserRole.user_id == user.id))
         for role in roles:
             session.add(UserRole(user_id=user.id, role=role))
         changes["roles"] = {"from": before, "to": roles}
+    if waiting:  # a request changes the account too (a stale page asking again is a conflict)
+        changes["roles_requested"] = waiting
     if user.active != bool(active):
         user.active = bool(active)
-        user.session_nonce = secrets.token_hex(16)  # ends the user's open sessions
+        if not user.active:  # ends the user's open sessions
+            changes["sessions_ended"] = browser_sessions.end_all(session, user.id, "disabled")
         changes["active"] = user.active
     if changes:
         user.version += 1
@@ -209,6 +239,8 @@ def update_user(session: Session, actor: Principal, user_id: str, *, roles, acti
         except StaleDataError:
             raise Conflict() from None
         audit.record(session, actor, "user.update", user, changes)
+    if waiting:
+        grants.request(session, actor, user, waiting)
     return user
 
 
@@ -222,11 +254,32 @@ def disable_user(session: Session, actor: Principal | None, email: str) -> User:
         raise NotFound()
     if user.active:
         user.active = False
-        user.session_nonce = secrets.token_hex(16)
         user.version += 1
         session.add(user)
         session.flush()
-        audit.record(session, actor, "user.update", user, {"active": False, **({} if actor else {"via": "cli"})})
+        ended = browser_sessions.end_all(session, user.id, "disabled")
+        audit.record(session, actor, "user.update", user, {"active": False, "sessions_ended": ended,
+                                                           **({} if actor else {"via": "cli"})})
+    return user
+
+
+def reset_two_factor(session: Session, actor: Principal | None, user_id: str) -> User:
+    """For someone who lost both the phone and the recovery codes: an administrator of the account's
+    centre (or the operator on the command line, actor None) removes its second factor (the secret's
+    key is destroyed) and ends its sessions. The owner sets it up again, where required at the next
+    sign-in. Not for one's own account (that is the two-factor page, with a code)."""
+    user = _user_in_scope(session, actor, user_id) if actor is not None else session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if actor is not None and user.id == actor.id:
+        raise PermissionDenied()
+    record = two_factor.record_of(session, user.id)
+    if record is None:
+        return user
+    two_factor.remove(session, record)
+    ended = browser_sessions.end_all(session, user.id, "two_factor_reset")
+    audit.record(session, actor, "auth.two_factor_reset", user,
+                 {"sessions_ended": ended, **({} if actor else {"via": "cli"})})
     return user
 
 
@@ -262,12 +315,32 @@ def change_password(session: Session, actor: Principal, current: str, new: str) 
         raise ValidationError(_l("The current password is not correct."), field="current_password")
     check_password_strength(new, user.email)
     user.password_hash = hash_password(new)
-    user.session_nonce = secrets.token_hex(16)
     user.version += 1
     session.add(user)
     revoked = _revoke_all_tokens(session, user.id)
     session.flush()
-    audit.record(session, actor, "user.password_change", user, {"tokens_revoked": revoked})
+    # every session of the account ends, this one too (the page asks to sign in with the new password)
+    ended = browser_sessions.end_all(session, user.id, "password")
+    audit.record(session, actor, "user.password_change", user, {"tokens_revoked": revoked, "sessions_ended": ended})
+
+
+def set_password(session: Session, email: str, new: str) -> User:
+    """An operator sets an account's password on the command line (`flask users password`): the
+    same strength rules (the e-mail address and the demo password refused too), and every session
+    and token of the account ends."""
+    user = user_by_email(session, email)
+    if user is None:
+        raise NotFound()
+    check_password_strength(new, user.email)
+    user.password_hash = hash_password(new)
+    user.version += 1
+    session.add(user)
+    revoked = _revoke_all_tokens(session, user.id)
+    session.flush()
+    ended = browser_sessions.end_all(session, user.id, "password")
+    audit.record(session, None, "user.password_change", user,
+                 {"tokens_revoked": revoked, "sessions_ended": ended, "via": "cli"})
+    return user
 
 
 def _revoke_all_tokens(session: Session, user_id: str) -> int:
@@ -283,9 +356,14 @@ def _revoke_all_tokens(session: Session, user_id: str) -> int:
 # ---------------------------------------------------------------- sign-in
 
 def authenticate(session: Session, email: str, password: str, address: str | None) -> Principal:
-    """Check a sign-in. The attempt is counted on the account before the password is checked
-    (auth/throttle.py); past the account's limits it is refused without checking. `address` is not
-    counted here: an address has a rate on the sign-in form (auth/views.py), never a lock."""
+    """Check a sign-in's password (the first step). The attempt is counted on the account before the
+    password is checked (auth/throttle.py); past the account's limits it is refused without checking.
+    `address` is not counted here: an address has a rate on the sign-in form (auth/views.py), never a
+    lock.
+
+    For an account with a second factor (`principal.two_factor`) this is only half a sign-in: the
+    count is not cleared and nothing says "signed in" until `second_factor_sign_in` accepts a code.
+    The caller then starts the browser's session (`start_session`)."""
     user = session.execute(select(User).where(User.email == (email or "").strip().lower())).scalars().first()
     key = throttle.account_key(email)
     try:
@@ -305,27 +383,104 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
     if not ok:
         audit.record(session, None, "auth.sign_in_failed", user, {"reason": reason})
         raise SignInFailed()
-    throttle.succeeded(key)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if two_factor.enabled(session, user.id):
+        # Half signed in: the count stays (else each right password would buy five more code guesses).
+        session.add(user)
+        session.flush()
+        principal = principal_for(session, user)
+        audit.record(session, principal, "auth.password_accepted", user)
+        return principal
+    throttle.succeeded(key)
     user.last_sign_in_at = utcnow()
     session.add(user)
     session.flush()
     principal = principal_for(session, user)
-    audit.record(session, principal, "auth.sign_in", user)
+    audit.record(session, principal, "auth.sign_in", user,
+                 {"two_factor_enrolment_due": True} if principal.must_enrol else {})
     return principal
 
 
+def second_factor_sign_in(session: Session, user_id: str, code: str) -> Principal:
+    """The second step of a sign-in: a TOTP code (once per time step) or an unused recovery code.
+    Wrong codes count on the account's throttle and are audited (two_factor.verify)."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise SignInFailed()
+    method = two_factor.verify(session, user, code, purpose="sign_in")
+    throttle.succeeded(throttle.account_key(user.email))
+    user.last_sign_in_at = utcnow()
+    session.add(user)
+    session.flush()
+    principal = principal_for(session, user)
+    audit.record(session, principal, "auth.sign_in", user, {"second_factor": method})
+    return principal
+
+
+# ---------------------------------------------------------------- browser sessions
+
+def start_session(session: Session, principal: Principal, user_agent: str | None) -> Principal:
+    """A signed-in browser: a `user_session` row; the principal to give Flask-Login carries the
+    secret of the cookie."""
+    row, secret = browser_sessions.start(session, principal.id, user_agent)
+    audit.record(session, principal, "auth.session_start", ("user_account", principal.id),
+                 {"session": row.id[:12], "browser": row.browser, "os": row.os})
+    return dataclasses.replace(principal, session_id=secret)
+
+
+def _own_row(session: Session, actor: Principal) -> UserSession | None:
+    if not getattr(actor, "session_id", None):
+        return None
+    row = session.get(UserSession, browser_sessions.key_of(actor.session_id))
+    return row if row is not None and row.user_id == actor.id else None
+
+
+def current_session_key(actor: Principal) -> str | None:
+    return browser_sessions.key_of(actor.session_id) if getattr(actor, "session_id", None) else None
+
+
 def sign_out(session: Session, actor: Principal) -> None:
-    """Signing out ends the session for good: a copy of the cookie taken before (a shared computer,
-    a stolen cookie) no longer signs anyone in. The session check compares the user's nonce, so this
-    signs the user out of every browser at once (README, "Sessions")."""
-    user = session.get(User, actor.id)
-    if user is not None:
-        user.session_nonce = secrets.token_hex(16)
-        session.add(user)
-        session.flush()
-    audit.record(session, actor, "auth.sign_out", ("user_account", actor.id))
+    """Signing out ends this browser's session for good: a copy of the cookie taken before (a shared
+    computer, a stolen cookie) no longer signs anyone in. The user's other browsers stay signed in
+    ("sign out everywhere" ends them too)."""
+    row = _own_row(session, actor)
+    if row is not None:
+        browser_sessions.end(session, row, "sign_out")
+    audit.record(session, actor, "auth.sign_out", ("user_account", actor.id),
+                 {"session": row.id[:12]} if row is not None else {})
+
+
+def sign_out_everywhere(session: Session, actor: Principal) -> int:
+    ended = browser_sessions.end_all(session, actor.id, "sign_out_all")
+    audit.record(session, actor, "auth.sign_out_everywhere", ("user_account", actor.id), {"sessions_ended": ended})
+    return ended
+
+
+def end_session_of(session: Session, actor: Principal | None, reason: str) -> None:
+    """End the actor's present session (idle or past its lifetime: web.py)."""
+    row = _own_row(session, actor) if actor is not None else None
+    if row is not None and row.ended_at is None:
+        browser_sessions.end(session, row, reason)
+        audit.record(session, actor, "auth.session_end", ("user_account", actor.id),
+                     {"session": row.id[:12], "reason": reason})
+
+
+def list_sessions(session: Session, actor: Principal) -> list[UserSession]:
+    """The actor's own open sessions, the most recently used first."""
+    return browser_sessions.active(session, actor.id)
+
+
+def end_session(session: Session, actor: Principal, key: str) -> UserSession:
+    """End one of the actor's own sessions (another browser, a lost phone). Anyone else's: not found."""
+    row = session.get(UserSession, key) if isinstance(key, str) and 0 < len(key) <= 64 else None
+    if row is None or row.user_id != actor.id:
+        raise NotFound()
+    if row.ended_at is None:
+        browser_sessions.end(session, row, "ended")
+        audit.record(session, actor, "auth.session_end", ("user_account", actor.id),
+                     {"session": row.id[:12], "reason": "ended"})
+    return row
 
 
 # ---------------------------------------------------------------- API tokens
@@ -335,12 +490,14 @@ def _token_hash(token: str) -> str:
 
 
 def create_token(session: Session, actor: Principal | None, user_id: str, name: str = "", *,
-                 password: str | None = None, days=None, scope: str = "write") -> tuple[ApiToken, str]:
+                 password: str | None = None, days=None, scope: str = "write",
+                 code: str | None = None) -> tuple[ApiToken, str]:
     """Return the stored token and the token itself, which is shown once and never stored.
 
     Only the user creates their own tokens, after typing their password again (a token acts as
     them: an administrator who could make one for a case worker could read every case as that
-    person). `actor` None is the command line, an operator on the server."""
+    person), and the current code of the authenticator app when the account has a second factor.
+    `actor` None is the command line, an operator on the server."""
     user = session.get(User, user_id)
     if actor is not None:
         if user is None or actor.id != user_id:
@@ -352,6 +509,15 @@ def create_token(session: Session, actor: Principal | None, user_id: str, name: 
         if not verify_password(user.password_hash, password or ""):
             audit.record(session, actor, "token.create_denied", user, {"reason": "bad_password"})
             raise ValidationError(_l("The current password is not correct."), field="password")
+        if two_factor.enabled(session, user.id):
+            if not (code or "").strip():
+                audit.record(session, actor, "token.create_denied", user, {"reason": "no_code"})
+                raise two_factor.CodeMissing(field="code")
+            try:
+                two_factor.verify(session, user, code, purpose="token", actor=actor, allow_recovery=False,
+                                  counted=True)
+            except two_factor.CodeRefused as exc:
+                raise ValidationError(exc.message, field="code") from None
         throttle.succeeded(key)
     if user is None:
         raise NotFound()

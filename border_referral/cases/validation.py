@@ -64,7 +64,10 @@ def _nationality(data, field, required):
 
 def _id_documents(data, field):
     docs = []
-    for raw in data.get("id_numbers") or []:
+    numbers = data.get("id_numbers") or []
+    if not isinstance(numbers, list):  # `true`, a number or a string is not a list of id numbers
+        raise ValidationError(_l("Enter a list of texts."), field="id_numbers")
+    for raw in numbers:
         if not isinstance(raw, str) or not raw.strip():
             raise ValidationError(_l("Enter a list of texts."), field="id_numbers")
         docs.append({"type": "other", "number": raw.strip()[:MAX_TEXT], "country": None})

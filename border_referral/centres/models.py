@@ -60,6 +60,8 @@ class Centre(NamedInFourLanguages, Versioned, SQLModel, table=True):
     name_lo: str = Field(max_length=200)
     name_en: str = Field(max_length=200)
     active: bool = Field(default=True)
+    # Set by the centre's administrator: everyone of the centre signs in with a second factor (TOTP).
+    require_two_factor: bool = Field(default=False)
     version: int = Field(default=1)
 
 

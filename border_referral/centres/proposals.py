@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import audit
+from .. import audit, inputs
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..util import is_id, utcnow
 from .models import Centre, Partnership, PartnershipApproval, PartnershipProposal
@@ -146,6 +146,7 @@ def for_actor(session: Session, actor, state: str | None = None) -> list[Partner
     """The proposals that concern the caller's centre (all of them for a network administrator)."""
     if not actor.has_role(ADMIN, NETWORK_ADMIN):
         raise PermissionDenied()
+    inputs.filters(state=state)
     q = select(PartnershipProposal).order_by(PartnershipProposal.created_at.desc())
     if state:
         q = q.where(PartnershipProposal.state == state)

@@ -5,7 +5,10 @@ The database holds only data keys wrapped by these KEKs, so a stolen database re
 the key ring holds no data, so a stolen key ring reveals nothing either.
 
 File format (JSON): {"format": 1, "centres": {CODE: {"active": N, "index_key": b64,
-"keks": {"N": {"key": b64, "created": iso, "state": "active|previous|retired"}}}}}
+"keks": {"N": {"key": b64, "created": iso, "state": "active|previous|retired"}}}},
+"backup": {"active": ID, "keys": {ID: {"key": b64, "created": iso}}}}
+The "backup" entry (added by the first `flask backup create`) holds the keys that backups are
+encrypted to: not a centre's KEK, and never written into a backup itself.
 Writes are atomic (temporary file, fsync, rename) under an exclusive lock, so a crash never leaves a
 half-written ring; readers reload it when the file changes (a rotation by the command line is seen
 by running gunicorn workers)."""
@@ -150,3 +153,28 @@ class KeyRing:
                     e["state"] = "retired"
                     e["key"] = None
                     e["retired"] = datetime.now(timezone.utc).isoformat()
+
+    # ------------------------------------------------------------ backup keys
+    def backup_key(self, key_id: str) -> bytes:
+        """The backup key named in a backup's manifest (KeyUnavailable when this ring lacks it)."""
+        entry = self._read().get("backup", {}).get("keys", {}).get(key_id)
+        if entry is None or not entry.get("key"):
+            raise KeyUnavailable()
+        return base64.b64decode(entry["key"])
+
+    def ensure_backup_key(self) -> str:
+        """The id of the key new backups are encrypted to, made on first use."""
+        active = self._read().get("backup", {}).get("active")
+        return active if active else self.new_backup_key(only_if_none=True)
+
+    def new_backup_key(self, *, only_if_none: bool = False) -> str:
+        """Start a new backup key; earlier ones stay in the ring so that older backups restore."""
+        with self._update() as data:
+            backup = data.setdefault("backup", {"active": None, "keys": {}})
+            if only_if_none and backup.get("active"):
+                return backup["active"]
+            key_id = secrets.token_hex(8)
+            backup["keys"][key_id] = {"key": _b64(secrets.token_bytes(KEY_BYTES)),
+                                      "created": datetime.now(timezone.utc).isoformat()}
+            backup["active"] = key_id
+            return key_id

@@ -165,3 +165,47 @@ def test_erase_by_admin(api):
     r = api("admin", "CR").post(f"/api/v1/cases/{cid}/erase", json={"reason": "duplicate"})
     assert r.status_code == 200 and r.json["erased"] is True
     assert api().get(f"/api/v1/cases/{cid}").status_code == 404
+
+
+# ---- issue 14: found by schemathesis (tests/security/test_schemathesis.py), each a 500 before
+
+def test_fixed_note_body_that_is_not_text_is_a_500(api, demo):
+    a = api()
+    cid = a.post("/api/v1/cases", json=BODY).json["id"]
+    for raw in ('{"body": true}', '{"body": ["a", "b"]}', '{"body": {"x": 1}}', '{"body": "lone \\ud800 half"}'):
+        r = a.post(f"/api/v1/cases/{cid}/notes", data=raw, content_type="application/json")
+        assert r.status_code == 422 and r.json["error"]["code"] == "invalid", (raw, r.json)
+    r = a.post(f"/api/v1/cases/{cid}/notes", json={"body": True})
+    assert r.json["error"]["message"] == translated(demo, "th", "Enter text.")
+    assert a.post(f"/api/v1/cases/{cid}/notes", json={"body": "  Met the family.  "}).status_code == 201
+
+
+def test_fixed_id_numbers_that_are_not_a_list_are_a_500(api, demo):
+    a = api()
+    for value in (True, 7, "ZQ123456", {"number": "ZQ123456"}):
+        body = {**BODY, "person": {**BODY["person"], "id_numbers": value}}
+        r = a.post("/api/v1/cases", json=body)
+        assert r.status_code == 422, (value, r.json)
+        assert r.json["error"]["message"] == translated(demo, "th", "Enter a list of texts.")
+    assert a.post("/api/v1/cases", json=BODY).json["person"]["id_numbers"] == [CANARY_ID]
+
+
+def test_fixed_page_beyond_any_offset_is_a_500(api, demo):
+    a = api()
+    a.post("/api/v1/cases", json=BODY)
+    r = a.get("/api/v1/cases?page=99999999999999999999")
+    assert r.status_code == 422 and r.json["error"]["code"] == "invalid"
+    assert r.json["error"]["message"] == translated(demo, "th", "Enter a page number from 1 to %(n)s.", n=1_000_000)
+    assert a.get("/api/v1/cases?page=1000000").json == {"items": [], "next": None}
+    assert len(a.get("/api/v1/cases?page=-3").json["items"]) == 1  # as before: below 1 is the first page
+
+
+def test_fixed_nul_in_a_list_filter_is_a_500(api, demo):
+    """PostgreSQL refuses a NUL in a compared value (DataError): the filters are checked first."""
+    a = api()
+    a.post("/api/v1/cases", json=BODY)
+    for name in ("status", "nationality", "exploitation_type"):
+        r = a.get(f"/api/v1/cases?{name}=open%00")
+        assert r.status_code == 422 and r.json["error"]["code"] == "invalid", (name, r.json)
+        assert r.json["error"]["message"] == translated(demo, "th", "The text contains characters that cannot be stored.")
+    assert len(a.get("/api/v1/cases?nationality=MM").json["items"]) == 1

@@ -21,10 +21,12 @@ def test_case_numbers_per_centre_and_thai_fiscal_year(db, make_case):
     a, b, c = make_case(), make_case(), make_case(centre="TL")
     with db() as s:
         numbers = [s.get(Case, i).case_number for i in (a, b, c)]
-    from datetime import date
-    fy = thai_fiscal_year(date.today())
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    fy = thai_fiscal_year(datetime.now(ZoneInfo("Asia/Bangkok")).date())  # each centre's own day
     assert numbers[0] == f"CR-{fy}-0001" and numbers[1] == f"CR-{fy}-0002"
-    start = date.today().year if date.today().month >= 4 else date.today().year - 1  # Myanmar: April-March
+    today = datetime.now(ZoneInfo("Asia/Yangon")).date()
+    start = today.year if today.month >= 4 else today.year - 1  # Myanmar: April-March
     assert numbers[2] == f"TL-{start}/{(start + 1) % 100:02d}-0001"
 
 

@@ -301,3 +301,11 @@ def test_fixed_guessing_the_password_to_make_a_token_is_counted_and_recorded(db)
         with pytest.raises(Throttled):  # even the right password now waits
             auth_services.create_token(s, me, me.id, "x", password="border-demo-2026")
         assert s.execute(select(AuditRecord).where(AuditRecord.action == "token.create_denied")).scalars().all()
+
+
+def test_fixed_nul_in_the_proposal_filter_is_a_500(api):
+    """Found by schemathesis on PostgreSQL (a NUL in a compared value is a DataError there)."""
+    admin = api("admin", "CR")
+    r = admin.get("/api/v1/partnership-proposals?state=pending%00")
+    assert r.status_code == 422 and r.json["error"]["code"] == "invalid"
+    assert admin.get("/api/v1/partnership-proposals?state=pending").status_code == 200

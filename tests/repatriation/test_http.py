@@ -218,3 +218,13 @@ def test_a_refused_step_comes_back_as_typed_and_others_answer_plainly(api, signe
                          page=url).status_code == 403
     assert signed_in("case", "MS").post_form(f"{url}/steps/consent", {"state": "done", "version": "1"},
                                              page="/repatriation/").status_code == 404
+
+
+def test_fixed_nul_in_a_plan_filter_is_a_500(api, demo):
+    """Found by schemathesis on PostgreSQL (a NUL in a compared value is a DataError there)."""
+    cr = api("case", "CR")
+    for name in ("state", "crossing", "direction"):
+        r = cr.get(f"/api/v1/repatriations?{name}=planning%00")
+        assert r.status_code == 422 and r.json["error"]["code"] == "invalid", (name, r.json)
+        assert r.json["error"]["message"] == translated(demo, "th", "The text contains characters that cannot be stored.")
+    assert cr.get("/api/v1/repatriations?state=planning").status_code == 200

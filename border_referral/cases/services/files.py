@@ -1,13 +1,12 @@
 """Notes and attachments of a case, sealed under the case's key."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ... import audit
+from ... import audit, inputs
 from ...files import uploads
-from ...errors import NotFound, PermissionDenied, ValidationError
+from ...errors import NotFound, PermissionDenied
 from ...util import is_id
 from ..models import FACTS, IDENTITY, Attachment, Case, CaseNote
 from ._access import WRITE_ROLES, visible_groups, reach_case, case_vault
@@ -17,15 +16,11 @@ from ._access import WRITE_ROLES, visible_groups, reach_case, case_vault
 
 def add_note(session: Session, actor, case_id: str, body: str) -> CaseNote:
     case = reach_case(session, actor, case_id, WRITE_ROLES)
-    text = (body or "").strip()
-    if not text:
-        raise ValidationError(_l("This field is required."), field="body")
-    if len(text) > 20000:
-        raise ValidationError(_l("Too long: at most %(n)s characters.", n=20000), field="body")
-    from ...i18n.names import to_unicode
+    # Text only (an API body may send `true` or a list), storable, at most 20000 characters.
+    text = inputs.text({"body": body}, "body", required=True, limit=20000)
 
     note = CaseNote(case_id=case.id, author_id=actor.id)
-    case_vault(session, case).write(note, {"body": to_unicode(text)})
+    case_vault(session, case).write(note, {"body": text})
     session.add(note)
     session.flush()
     audit.record(session, actor, "case.note_add", case, {"note": note.id})

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from ... import audit
+from ... import audit, inputs
 from ...auth.models import User
 from ...auth.permissions import require_role
 from ...centres.models import Centre
@@ -20,6 +20,8 @@ from ._access import READ_ROLES, VIEW_ROLES, WRITE_ROLES, visible_groups, case_v
 
 
 # ---------------------------------------------------------------- lists and search
+
+MAX_PAGE = 1_000_000  # pages of PAGE_SIZE cases: more than any centre will have, far below a 64-bit OFFSET
 
 @dataclass
 class CaseRow:
@@ -55,6 +57,7 @@ def _name_or_none(session: Session, case: Case) -> str | None:
 def list_cases(session: Session, actor, *, status=None, nationality=None, exploitation_type=None,
                mine: bool = False, sort: str = "newest", page: int = 1) -> CasePage:
     require_role(actor, *VIEW_ROLES)
+    inputs.filters(status=status, nationality=nationality, exploitation_type=exploitation_type)
     q = select(Case).where(Case.centre_id == actor.centre_id, Case.erased_at.is_(None))
     if status:
         q = q.where(Case.status == status)
@@ -65,6 +68,8 @@ def list_cases(session: Session, actor, *, status=None, nationality=None, exploi
     if mine:
         q = q.where(Case.assigned_to_id == actor.id)
     page = max(1, int(page or 1))
+    if page > MAX_PAGE:  # an OFFSET beyond what the database takes (99999999999999999999): refused, not a 500
+        raise ValidationError(_l("Enter a page number from 1 to %(n)s.", n=MAX_PAGE), field="page")
     q = q.order_by(SORTS.get(sort, SORTS["newest"]), Case.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     cases = session.execute(q).scalars().all()
     more = len(cases) > PAGE_SIZE

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ... import audit, events
+from ... import audit, events, inputs
 from ..labels import ACTIONS as ACTION_LABELS
 from ...auth.models import User
 from ...auth.permissions import require_role
@@ -109,6 +109,7 @@ class PlanRow:
 
 def list_plans(session: Session, actor, *, state=None, crossing=None, direction=None, this_week: bool = False) -> list[PlanRow]:
     require_role(actor, *READ_ROLES)
+    inputs.filters(state=state, crossing=crossing, direction=direction)
     from sqlalchemy import func, or_
 
     q = select(Plan).where(or_(Plan.host_centre_id == actor.centre_id, Plan.home_centre_id == actor.centre_id))
