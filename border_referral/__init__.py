@@ -13,7 +13,8 @@ from flask import Flask
 # main (home page, health), auth and centres are shared; notifications are told by the features.
 # Each has views.bp; one with an api.py has an API blueprint; one with a cli.py has commands.
 # Adding a feature is adding its package and its name here.
-FEATURES = ("main", "auth", "centres", "notifications", "cases", "screening", "referrals", "repatriation", "meetings")
+FEATURES = ("main", "auth", "centres", "notifications", "cases", "screening", "referrals", "repatriation", "meetings",
+            "privacy")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -50,6 +50,9 @@ def _authenticate():
     if found is None:
         return json_error(401, "unauthorized", _("A valid API token is required."))
     principal, scope = found
+    if principal.must_enrol:  # obliged to set up the second factor: its tokens wait until it is done
+        return json_error(403, "two_factor_required",
+                          _("Set up two-factor sign-in on your account page before using API tokens."))
     if scope != "write" and request.method not in ("GET", "HEAD", "OPTIONS"):
         return json_error(403, "read_only_token", _("This token may only read. Make a read-write token to change records."))
     # Flask-Login keeps the request's user here; the API never uses the session cookie.

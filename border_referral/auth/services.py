@@ -313,15 +313,7 @@ def change_password(session: Session, actor: Principal, current: str, new: str) 
     user = session.get(User, actor.id)
     if not verify_password(user.password_hash, current or ""):
         raise ValidationError(_l("The current password is not correct."), field="current_password")
-    check_password_strength(new, user.email)
-    user.password_hash = hash_password(new)
-    user.version += 1
-    session.add(user)
-    revoked = _revoke_all_tokens(session, user.id)
-    session.flush()
-    # every session of the account ends, this one too (the page asks to sign in with the new password)
-    ended = browser_sessions.end_all(session, user.id, "password")
-    audit.record(session, actor, "user.password_change", user, {"tokens_revoked": revoked, "sessions_ended": ended})
+    _new_password(session, actor, user, new)
 
 
 def set_password(session: Session, email: str, new: str) -> User:
@@ -331,6 +323,13 @@ def set_password(session: Session, email: str, new: str) -> User:
     user = user_by_email(session, email)
     if user is None:
         raise NotFound()
+    _new_password(session, None, user, new, via="cli")
+    return user
+
+
+def _new_password(session: Session, actor: Principal | None, user: User, new: str, **details) -> None:
+    """A new password ends what the old one opened: every session (this one too: the page asks to
+    sign in again) and every API token of the account."""
     check_password_strength(new, user.email)
     user.password_hash = hash_password(new)
     user.version += 1
@@ -338,9 +337,8 @@ def set_password(session: Session, email: str, new: str) -> User:
     revoked = _revoke_all_tokens(session, user.id)
     session.flush()
     ended = browser_sessions.end_all(session, user.id, "password")
-    audit.record(session, None, "user.password_change", user,
-                 {"tokens_revoked": revoked, "sessions_ended": ended, "via": "cli"})
-    return user
+    audit.record(session, actor, "user.password_change", user,
+                 {"tokens_revoked": revoked, "sessions_ended": ended, **details})
 
 
 def _revoke_all_tokens(session: Session, user_id: str) -> int:

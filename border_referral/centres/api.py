@@ -130,6 +130,7 @@ class JurisdictionPublic(SQLModel):
     legal_grounds: list[dict]
     fiscal_year: dict
     mdt_agencies: list[str]
+    retention: dict
     version: int
     edited: list[str]
 
@@ -157,6 +158,7 @@ class JurisdictionEdit(SQLModel):
     legal_grounds: Optional[list[dict]] = None
     fiscal_year: Optional[dict] = None
     mdt_agencies: Optional[list[str]] = None
+    retention: Optional[dict] = None
 
 
 @bp.get("/jurisdictions/<country>")
@@ -174,7 +176,7 @@ def read_jurisdiction(country):
 
 @bp.put("/jurisdictions/<country>")
 @documented("Change a country's rules (network administrators): any of clocks, outcomes, child age, legal grounds, "
-            "fiscal year and MDT agencies, with the profile's version; audited, applies to records made from now on",
+            "fiscal year, MDT agencies and retention, with the profile's version; audited, applies to records made from now on",
             request_model=JurisdictionEdit,
             responses={200: ("The profile as it now applies", JurisdictionPublic), 403: ("Not allowed", None),
                        404: ("No such country", None), 409: ("Changed by someone else", None),

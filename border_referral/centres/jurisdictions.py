@@ -118,6 +118,22 @@ class FiscalYear:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long a closed case is kept before it is erased (`flask retention apply`): a number of
+    years since the case last changed, or None where no period is set (the cases are kept until
+    someone erases them). The source says who or what set the period."""
+    closed_case_years: int | None
+    source: str
+
+    def as_dict(self) -> dict:
+        return {"closed_case_years": self.closed_case_years, "source": self.source}
+
+
+# No law of the three countries is cited for a period: until the network decides one, none is set.
+NO_RETENTION = Retention(None, "No fixed period is set; the network decides")
+
+
+@dataclass(frozen=True)
 class Profile:
     country: str
     legal_basis: LegalBasis
@@ -131,6 +147,8 @@ class Profile:
     case_number: Callable[[str, str, int], str] = field(repr=False)   # (centre code, fiscal label, seq)
     # The agencies an MDT decision needs by default (a centre may set its own, screening settings).
     mdt_agencies: tuple[str, ...] = ("police", "social_development")
+    # How long closed cases are kept (None: no period set; the network decides).
+    retention: Retention = NO_RETENTION
     # 1 while the shipped rules apply, then the version of the network's edits (optimistic locking).
     version: int = 1
     edited: tuple[str, ...] = ()     # which parts the network changed from the shipped profile
@@ -325,6 +343,7 @@ def as_json(profile: Profile) -> dict:
         "legal_grounds": [{"code": g.code, "label": str(g.label), "citation": g.citation} for g in profile.legal_grounds],
         "fiscal_year": profile.fiscal_year.as_dict(),
         "mdt_agencies": list(profile.mdt_agencies),
+        "retention": profile.retention.as_dict(),
         "version": profile.version,
         "edited": list(profile.edited),
     }
@@ -334,7 +353,9 @@ def as_json(profile: Profile) -> dict:
 
 CLOCK_NAMES = ("custody", "pre_identification_shelter", "reflection", "temporary_shelter", "longer_term_shelter",
                "transit_centre")
-EDITABLE = ("clocks", "outcomes", "child_age", "child_age_source", "legal_grounds", "fiscal_year", "mdt_agencies")
+EDITABLE = ("clocks", "outcomes", "child_age", "child_age_source", "legal_grounds", "fiscal_year", "mdt_agencies",
+            "retention")
+RETENTION_YEARS = (1, 50)
 NAMED_BY = ("end_year", "start_and_end", "calendar_year")
 ERAS = ("BE", "CE")
 SOURCE_MAX = 300
@@ -436,7 +457,22 @@ def clean_settings(data) -> dict:
         if not isinstance(agencies, list) or not agencies or any(a not in AGENCY for a in agencies):
             raise ValidationError(_l("Choose at least one agency."), field="mdt_agencies")
         out["mdt_agencies"] = [a for a in AGENCIES if a in agencies]
+    if "retention" in data:
+        out["retention"] = _retention(data["retention"])
     return out
+
+
+def _retention(value) -> dict:
+    """{"closed_case_years": 1..50 or None, "source"}: a period needs its source."""
+    if not isinstance(value, dict):
+        raise ValidationError(_l("Choose one of the listed values."), field="retention")
+    lo, hi = RETENTION_YEARS
+    years = value.get("closed_case_years")
+    years = None if years is None or (isinstance(years, str) and not years.strip()) else _int(
+        years, lo, hi, "retention.closed_case_years",
+        _l("Give the length as a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
+    return {"closed_case_years": years,
+            "source": _source(value.get("source"), "retention.source", required=years is not None)}
 
 
 def with_settings(base: Profile, settings: dict, version: int) -> Profile:
@@ -464,6 +500,8 @@ def with_settings(base: Profile, settings: dict, version: int) -> Profile:
         changes["fiscal_year"] = FiscalYear(**settings["fiscal_year"])
     if "mdt_agencies" in settings:
         changes["mdt_agencies"] = tuple(settings["mdt_agencies"])
+    if "retention" in settings:
+        changes["retention"] = Retention(settings["retention"]["closed_case_years"], settings["retention"]["source"])
     return replace(base, **changes, version=version, edited=tuple(k for k in EDITABLE if k in settings))
 
 
@@ -473,7 +511,7 @@ def editable_json(profile: Profile) -> dict:
     return {"clocks": data["clocks"], "outcomes": data["outcomes"], "child_age": data["child_age"],
             "child_age_source": data["child_age_source"],
             "legal_grounds": [{"code": g["code"], "citation": g["citation"]} for g in data["legal_grounds"]],
-            "fiscal_year": data["fiscal_year"], "mdt_agencies": data["mdt_agencies"]}
+            "fiscal_year": data["fiscal_year"], "mdt_agencies": data["mdt_agencies"], "retention": data["retention"]}
 
 
 def save_settings(session: Session, actor, country: str, data: dict, version) -> Profile:

@@ -153,6 +153,8 @@ def _profile_from_form(form) -> dict:
         "fiscal_year": {key: form.get(f"fiscal_year.{key}", "") for key in
                         ("start_month", "named_by", "era", "since", "source")},
         "mdt_agencies": form.getlist("mdt_agencies"),
+        "retention": {"closed_case_years": form.get("retention.closed_case_years", ""),
+                      "source": form.get("retention.source", "")},
     }
 
 

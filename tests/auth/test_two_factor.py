@@ -477,3 +477,15 @@ def test_fixed_the_same_code_sent_at_once_signs_in_once(demo, clock):
     for t in threads:
         t.join()
     assert outcomes.count("in") == 1, outcomes
+
+
+def test_tokens_of_an_account_that_must_enrol_wait_until_it_has(strict, clock, token_for):
+    """An administrator made a token before two-factor became required: it is refused with a clear
+    reason until the second factor is set up, then it works again."""
+    token = token_for("admin", "HX")  # made from the command line, like an operator's token
+    client = strict.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "two_factor_required"
+    signed_in_with_two_factor(strict, clock, "admin", "HX")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200

@@ -140,6 +140,9 @@ RULES: dict[str, Rule] = {
     "meetings.add_action": R(post=("secretariat",)),
     "meetings.update_action": R(post=("secretariat",)),
     "meetings.chair": R(post=("secretariat",)),
+    # ----------------------------------------------------------------- privacy duties (the PDF is a POST)
+    "privacy.access_report": R(get=ADMIN, post=ADMIN),
+    "privacy.reads": R(get=ADMIN + NET, others=None, post=ADMIN + NET),
     # ----------------------------------------------------------------- API
     "api.openapi.openapi_json": R(get=ALL, others=None),
     "api.auth_api.me": R(get=ALL, others=None),

@@ -16,7 +16,7 @@ from ...crypto.rotation import rotate
 from ...database import on_commit
 from ...crypto.models import DataKey
 from ...files import uploads
-from ...errors import NotFound, ValidationError
+from ...errors import NotFound, PermissionDenied, ValidationError
 from ...util import is_id, utcnow
 from ..models import ERASE_REASONS, Attachment, Case, CaseIndex, CaseNote
 
@@ -42,11 +42,18 @@ def erase_case(session: Session, actor, case_id: str, reason: str) -> Case:
     A backup taken before still holds the wrapped data key; so once the erasure has committed the
     centre's KEK is rotated and the old version retired (its key material destroyed): the backup's
     copy of the data key can then never be unwrapped. (Restoring an older backup therefore needs
-    the key ring of its time; keep key-ring backups only as long as the retention rules allow.)"""
+    the key ring of its time; keep key-ring backups only as long as the retention rules allow.)
+
+    `actor=None` is the system on the command line (`flask retention apply`), which may erase any
+    centre's case, and only because its retention period ended (reason `retention_expired`)."""
     case = session.get(Case, case_id) if is_id(case_id) else None
-    if case is None or case.centre_id != actor.centre_id or case.erased_at is not None:
+    if case is None or case.erased_at is not None or (actor is not None and case.centre_id != actor.centre_id):
         raise NotFound()
-    require_role(actor, "admin")
+    if actor is None:
+        if reason != "retention_expired":
+            raise PermissionDenied()
+    else:
+        require_role(actor, "admin")
     if reason not in ERASE_REASONS:
         raise ValidationError(_l("Choose the reason for the erasure."), field="reason")
     for att in session.execute(select(Attachment).where(Attachment.case_id == case.id)).scalars():
