@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth.forms import ROLE_LABELS
 from ..cases import labels as case_labels
+from ..referrals import services as referrals
 from ..repatriation import labels as repatriation_labels
 
 ROLE = {**ROLE_LABELS, "network_admin": _l("Network administrator")}
@@ -24,20 +25,9 @@ ACTION = {
     "privacy.subject_access": _l("Access report made for the person"),
 }
 
-# The referrals' codes, named with the referral pages' own words (referrals are reached only
-# through their services, so their labels are not imported).
-REFERRAL_STATE = {
-    "draft": _l("Draft"), "sent": _l("Sent"), "acknowledged": _l("Acknowledged"), "accepted": _l("Accepted"),
-    "declined": _l("Declined"), "completed": _l("Completed"), "withdrawn": _l("Withdrawn"),
-}
-PURPOSE = {
-    "family_tracing": _l("Family tracing and assessment"),
-    "nationality_verification": _l("Nationality verification"),
-    "repatriation": _l("Repatriation"),
-    "service": _l("Service"),
-    "information": _l("Information"),
-    "update": _l("Update"),
-}
+# The referrals' codes, named with the referral pages' own words (reached through referrals' services).
+REFERRAL_STATE = referrals.STATE_LABELS
+PURPOSE = referrals.PURPOSE_LABELS
 CONSENT_METHOD = {"verbal": _l("Verbal"), "written": _l("Written"), "thumbprint": _l("Thumbprint"),
                   "guardian": _l("By the parent or guardian")}
 

@@ -11,6 +11,7 @@ One module per part of the work: creating, transitions (and what a user may do n
 thread, lifecycle (escalation, retention, erasure); what they share is in _common. Callers use this
 package: `services.X`."""
 from ...cases import services as cases  # noqa: F401  (tests reach it as services.cases)
+from ..labels import PURPOSE as PURPOSE_LABELS, STATE as STATE_LABELS  # for features that name referrals
 from ._common import (ACT_ROLES, MAX_MESSAGE, READ_ROLES, TRANSITIONS, StateConflict, deadline_days, notify,
                       overdue_kinds)
 from .creating import create_referral, shareable_for
@@ -27,4 +28,5 @@ __all__ = [
     "overdue_kinds", "own_references", "partners_for_referral", "perform", "preview", "purge",
     "read_attachment", "read_referral", "shareable_for",
     "SharedWith", "cases_with_open_referrals", "references_by_id", "shared_about_case",
+    "PURPOSE_LABELS", "STATE_LABELS",
 ]
