@@ -294,3 +294,24 @@ def test_allowed_actions_follow_the_services_rules(db):
         services.adopt_minutes(s, tl, m1.id, m2.id)
         assert allowed(cr).actions == {"correct_minutes"} and allowed(tl).actions == set()
         assert allowed(worker, m2).actions == set()
+
+
+def test_an_erased_case_is_no_longer_named_on_any_agenda(db, make_case):
+    """Issue 14: meeting records must not keep naming a case that was erased."""
+    from border_referral.cases import services as cases
+    from border_referral.cases.models import Case
+
+    keep, gone = make_case(centre="TL"), make_case(centre="TL")
+    with db() as s:
+        numbers = {cid: s.get(Case, cid).case_number for cid in (keep, gone)}
+        m = _meeting(s)
+        item = services.propose_item(s, principal(s, "secretariat", "TL"), m.id,
+                                     {"title": "Two cases", "type": "decision",
+                                      "references": [numbers[keep], numbers[gone]]})
+        item_id = item.id
+    with db() as s:
+        cases.erase_case(s, principal(s, "admin", "TL"), gone, "data_subject_request")
+    with db() as s:
+        from border_referral.meetings.models import AgendaItem
+
+        assert s.get(AgendaItem, item_id).reference_list == [numbers[keep]]
