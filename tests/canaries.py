@@ -18,6 +18,10 @@ A pytest plugin, enabled from tests/conftest.py. For the whole session it
 
 It prints `canaries in logs: 0 of N values in M log records`.
 
+The same values are looked for in the database: after each test on SQLite, the bytes of that test's
+database file (and its write-ahead log) must not hold, in clear, any value the test sealed. It prints
+`canaries in database files: 0 of N values in M files`.
+
 Records below their logger's level are not built for SQLAlchemy: its INFO and DEBUG are the
 statement echo, which production never turns on (and its parameters are ciphertext and blind
 indexes). Values sealed inside `SCAN.paused()` are not collected: the schemathesis test generates
@@ -46,6 +50,12 @@ CODE = re.compile(r"[a-z][a-z0-9_]*")          # a code of the system (passport,
 WORD = re.compile(r"[a-z0-9][a-z0-9_-]*")
 CANARY = re.compile(r"zq-canary-[a-z0-9]+-[a-z]{2}", re.IGNORECASE)
 NOT_BELOW_LEVEL = ("sqlalchemy",)
+# A reference to a record (a case number "CR-2570-0001", "TL-2026/27-0007"), not a person's data: it
+# travels inside sealed packages and is also, rightly, a column in clear.
+RECORD_NUMBER = re.compile(r"[A-Z]{2,8}(?:-[A-Z]{2,8})*-\d{4}(?:/\d{2})?-\d{4}")
+# Keys of sealed documents whose values are references to records or reference data kept in clear (a
+# shelter of the centre's managed list, a crossing, a centre): not looked for.
+NOT_PERSONAL_KEYS = frozenset({"case_number", "reference", "shelter", "crossing", "centre"})
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
 
@@ -64,7 +74,8 @@ def vocabulary() -> frozenset:
 def distinctive(value: str) -> bool:
     """Worth looking for: long enough, and not something that also occurs in logs by chance (a
     date or a time, a number, a code word or another word of the program)."""
-    if len(value) < MIN_LENGTH or DATE_OR_TIME.fullmatch(value) or CODE.fullmatch(value):
+    if len(value) < MIN_LENGTH or DATE_OR_TIME.fullmatch(value) or CODE.fullmatch(value) \
+            or RECORD_NUMBER.fullmatch(value):
         return False
     if value.lower() in vocabulary():
         return False
@@ -87,6 +98,10 @@ class Finding:
 class Scanner:
     def __init__(self) -> None:
         self.values: set[str] = set()
+        self.recent: set[str] = set()              # sealed during the running test
+        self.db_files = 0
+        self.db_values = 0
+        self.db_findings: list[Finding] = []
         self.records: list[tuple[str, str]] = []   # (logger name, text)
         self._paused = threading.local()
         self._formatter = logging.Formatter()
@@ -100,9 +115,11 @@ class Scanner:
             value = value.strip()
             if distinctive(value):
                 self.values.add(value)
+                self.recent.add(value)
         elif isinstance(value, dict):
-            for item in value.values():
-                self.add(item)
+            for key, item in value.items():
+                if key not in NOT_PERSONAL_KEYS:
+                    self.add(item)
         elif isinstance(value, (list, tuple)):
             for item in value:
                 self.add(item)
@@ -169,6 +186,34 @@ class Scanner:
         return list(found.values())
 
 
+    # ---------------------------------------------------------------- database files
+    def scan_database(self, test: str, paths) -> None:
+        """The values sealed during one test, looked for in the bytes of its database files."""
+        values, self.recent = self.recent, set()
+        if not values:
+            return
+        blobs = [p.read_bytes() for p in paths if p.is_file()]
+        if not blobs:
+            return
+        self.db_files += 1
+        self.db_values += len(values)
+        for value in values:
+            needle = value.encode("utf-8")
+            if any(needle in blob for blob in blobs):
+                self.db_findings.append(Finding(f"database of {test}", redacted(value)))
+
+
+def _sqlite_files(item) -> list[Path]:
+    """The SQLite file (and its -wal) of the app a test used, if it used one on SQLite."""
+    for name in ("app", "demo"):
+        app = item.funcargs.get(name) if hasattr(item, "funcargs") else None
+        url = getattr(app, "config", {}).get("DATABASE_URL", "") if app is not None else ""
+        if url.startswith("sqlite:///"):
+            path = Path(url[len("sqlite:///"):].split("?")[0])
+            return [path, path.with_name(path.name + "-wal")]
+    return []
+
+
 SCAN = Scanner()
 _saved: dict[str, object] = {}
 _result: dict[str, object] = {}
@@ -194,8 +239,9 @@ def _install() -> None:
             call_handlers(self, record)
 
     def write_seen(self, obj, values):
-        for value in values.values():
-            SCAN.add(value)
+        for name, value in values.items():
+            if name not in NOT_PERSONAL_KEYS:  # e.g. a decision's `shelter`: one of the centre's list
+                SCAN.add(value)
         return write(self, obj, values)
 
     logging.Logger.isEnabledFor = is_enabled_for
@@ -228,11 +274,21 @@ def pytest_unconfigure(config):
     _uninstall()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    files = _sqlite_files(item)
+    yield
+    if files:
+        SCAN.scan_database(item.nodeid, files)
+    else:
+        SCAN.recent = set()
+
+
 def conclude(session, scanner: Scanner) -> dict:
-    """Scan, and fail the session if personal data reached a log."""
+    """Scan, and fail the session if personal data reached a log or a database file in clear."""
     started = time.perf_counter()
     findings = scanner.scan()
-    if findings and session.exitstatus == 0:
+    if (findings or scanner.db_findings) and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     return {"findings": findings, "values": len(scanner.values), "records": len(scanner.records),
             "seconds": time.perf_counter() - started, "chars": sum(len(text) for _name, text in scanner.records),
@@ -254,3 +310,8 @@ def pytest_terminal_summary(terminalreporter):
         f"{', '.join(f'{name} {n}' for name, n in _result['loggers'])})", red=bool(findings))
     for finding in findings:
         terminalreporter.write_line(f"  personal data in a log record of `{finding.logger}`: {finding.hint}", red=True)
+    terminalreporter.write_line(
+        f"canaries in database files: {len(SCAN.db_findings)} of {SCAN.db_values} values in {SCAN.db_files} files",
+        red=bool(SCAN.db_findings))
+    for finding in SCAN.db_findings:
+        terminalreporter.write_line(f"  personal data in clear in the {finding.logger}: {finding.hint}", red=True)

@@ -139,3 +139,22 @@ def test_the_access_lines_of_a_live_server_are_seen(demo):
         server.shutdown()
         thread.join(5)
     assert seen(), SCAN.records[before:]
+
+
+def test_a_sealed_value_in_clear_in_a_database_file_is_found(tmp_path, app):
+    """The database half of the scan: a value sealed during a test, found in that test's database
+    file (here written there on purpose), is reported without showing it; ciphertext is not."""
+    scanner = Scanner()
+    scanner.add("Somsri Canarysdottir")
+    db = tmp_path / "leaky.sqlite3"
+    db.write_bytes(b"\x00header\x00Somsri Canarysdottir\x00rest")
+    scanner.scan_database("tests/x.py::test_leak", [db, tmp_path / "leaky.sqlite3-wal"])
+    assert [f.hint for f in scanner.db_findings] == ["So…(20 characters)"]
+    assert scanner.recent == set()  # the next test starts afresh
+    scanner.add("Somsri Canarysdottir")
+    db.write_bytes(b"\x00only ciphertext here\x00")
+    scanner.scan_database("tests/x.py::test_clean", [db])
+    assert len(scanner.db_findings) == 1 and scanner.db_files == 2
+    # and the suite's own app: its file is found
+    assert canaries._sqlite_files(SimpleNamespace(funcargs={"app": app}))[0].name.endswith(".sqlite3") \
+        or not app.config["DATABASE_URL"].startswith("sqlite")
