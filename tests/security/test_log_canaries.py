@@ -155,6 +155,9 @@ def test_a_sealed_value_in_clear_in_a_database_file_is_found(tmp_path, app):
     db.write_bytes(b"\x00only ciphertext here\x00")
     scanner.scan_database("tests/x.py::test_clean", [db])
     assert len(scanner.db_findings) == 1 and scanner.db_files == 2
-    # and the suite's own app: its file is found
-    assert canaries._sqlite_files(SimpleNamespace(funcargs={"app": app}))[0].name.endswith(".sqlite3") \
-        or not app.config["DATABASE_URL"].startswith("sqlite")
+    # and the suite's own app: on SQLite its file (and WAL) is found; on PostgreSQL there is no file
+    files = canaries._sqlite_files(SimpleNamespace(funcargs={"app": app}))
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        assert [f.exists() for f in files] == [True, files[1].exists()] and files[1].name.endswith("-wal")
+    else:
+        assert files == []
