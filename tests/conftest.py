@@ -241,6 +241,18 @@ def database_bytes(app) -> bytes:
     return dump.stdout
 
 
+def dispose(made) -> None:
+    """Undo what a fixture made, last first: (engine, None) is disposed; (engine, schema) has its
+    PostgreSQL schema dropped."""
+    for thing, schema in reversed(made):
+        if schema is None:
+            thing.dispose()
+            continue
+        with thing.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        thing.dispose()
+
+
 def _downgrade(app, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
@@ -284,10 +296,4 @@ def old_release(database, tmp_path):
         return app, app.extensions["br_engine"]
 
     yield make
-    for thing, schema in reversed(made):
-        if schema is None:
-            thing.dispose()
-            continue
-        with thing.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        thing.dispose()
+    dispose(made)

@@ -23,10 +23,7 @@ class MePublic(SQLModel):
 
 
 def _calendar() -> str | None:
-    from ..auth.models import User
-
-    user = get_session().get(User, current_user.id)
-    return user.calendar if user is not None else None
+    return services.calendar_of(get_session(), current_user)
 
 
 def _me(locale) -> dict:

@@ -72,10 +72,22 @@ def pending_for(session: Session, actor) -> list[RoleGrant]:
     """The requests the caller may answer: their centre's (all centres' for a network administrator),
     except their own and those for their own account."""
     require_role(actor, "admin", NETWORK_ROLE)
+    return [grant for grant, _user, _asker, may_answer in listing(session, actor) if may_answer]
+
+
+def listing(session: Session, actor) -> list[tuple[RoleGrant, str, str, bool]]:
+    """The waiting requests an administrator sees — their centre's, every centre's for a network
+    administrator — as (request, account e-mail, asker e-mail, may the caller answer it)."""
+    if not actor.has_role("admin", NETWORK_ROLE):
+        return []
     q = select(RoleGrant).where(RoleGrant.state == "pending").order_by(RoleGrant.requested_at)
     if not actor.has_role(NETWORK_ROLE):
         q = q.where(RoleGrant.centre_id == actor.centre_id)
-    return [g for g in session.execute(q).scalars().all() if actor.id not in (g.requested_by_id, g.user_id)]
+    requests = session.execute(q).scalars().all()
+    ids = {g.user_id for g in requests} | {g.requested_by_id for g in requests}
+    emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(ids))).all()) if ids else {}
+    return [(g, emails.get(g.user_id, "-"), emails.get(g.requested_by_id, "-"),
+             actor.id not in (g.requested_by_id, g.user_id)) for g in requests]
 
 
 def decide(session: Session, actor, grant_id, approve: bool) -> RoleGrant:

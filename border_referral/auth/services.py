@@ -293,6 +293,12 @@ def set_locale(session: Session, actor: Principal, locale: str) -> None:
     session.flush()
 
 
+def calendar_of(session: Session, actor: Principal) -> str | None:
+    """The reader's own choice of calendar (None: their language's)."""
+    user = session.get(User, actor.id)  # already loaded by the sign-in or token check
+    return user.calendar if user is not None else None
+
+
 def set_calendar(session: Session, actor: Principal, calendar) -> None:
     """The reader's calendar: "gregorian", "buddhist", or None/"" to follow the language again."""
     from ..i18n import CALENDARS

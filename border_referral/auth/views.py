@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from flask_login import current_user, login_user, logout_user
 
 from ..database import get_session
@@ -19,7 +18,7 @@ from . import grants, services
 from . import two_factor as second_factor
 from .forms import (CentreSecurityForm, CodeForm, DisableTwoFactorForm, EmptyForm, EnrolForm, LanguageForm,
                     PasswordForm, RecoveryCodesForm, SignInForm, TokenForm, UserCreateForm, UserEditForm)
-from .models import ROLES, RoleGrant, User
+from .models import ROLES
 from ..util import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -163,7 +162,7 @@ def account():
     tokens = services.list_tokens(get_session(), current_user, current_user.id)
     return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(), empty=EmptyForm(),
                            sessions=len(services.list_sessions(get_session(), current_user)),
-                           calendar=get_session().get(User, current_user.id).calendar, today=utcnow(),
+                           calendar=services.calendar_of(get_session(), current_user), today=utcnow(),
                            my_grants=grants.of_user(get_session(), current_user.id), grant_states=GRANT_STATES), status
 
 
@@ -322,20 +321,7 @@ def _say_if_waiting(user_id: str) -> None:
 
 
 def _grant_rows() -> list[tuple]:
-    """The requests for data roles the signed-in administrator sees: their centre's (every centre's
-    for a network administrator), with whether they may answer each."""
-    session = get_session()
-    if not current_user.has_role("admin", "network_admin"):
-        return []
-    answerable = {g.id for g in grants.pending_for(session, current_user)}
-    q = select(RoleGrant).where(RoleGrant.state == "pending").order_by(RoleGrant.requested_at)
-    if not current_user.has_role("network_admin"):
-        q = q.where(RoleGrant.centre_id == current_user.centre_id)
-    rows = []
-    for grant in session.execute(q).scalars():
-        user, asker = session.get(User, grant.user_id), session.get(User, grant.requested_by_id)
-        rows.append((grant, user.email if user else "-", asker.email if asker else "-", grant.id in answerable))
-    return rows
+    return grants.listing(get_session(), current_user)
 
 
 @bp.get("/admin/role-grants")

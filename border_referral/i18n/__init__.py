@@ -80,11 +80,10 @@ def reader_calendar(locale: str | None = None) -> str:
     if "calendar_choice" not in g:
         choice = None
         if current_user and current_user.is_authenticated:
-            from ..auth.models import User
+            from ..auth.services import calendar_of
             from ..database import get_session
 
-            user = get_session().get(User, current_user.id)  # already loaded by the sign-in check
-            choice = user.calendar if user is not None else None
+            choice = calendar_of(get_session(), current_user)
         g.calendar_choice = choice if choice in CALENDARS else None
     return g.calendar_choice or language_calendar(locale)
 

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from border_referral import create_app
 from border_referral.cli import migrate
-from tests.conftest import BASE_CONFIG, TEST_DB
+from tests.conftest import BASE_CONFIG, TEST_DB, dispose
 
 CANARY_NAME = "Zqxjbackup Nangcanary"
 CANARY_TH = "นางทดสอบสำรองข้อมูลพิเศษ"
@@ -60,13 +60,7 @@ def instance(tmp_path):
         return app
 
     yield make
-    for thing, schema in reversed(made):
-        if schema is None:
-            thing.dispose()
-            continue
-        with thing.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        thing.dispose()
+    dispose(made)
 
 
 def token(app, role="case", centre="CR") -> str:
