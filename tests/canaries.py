@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
+import json
 import logging
 import re
 import threading
@@ -52,6 +53,7 @@ CANARY = re.compile(r"zq-canary-[a-z0-9]+-[a-z]{2}", re.IGNORECASE)
 NOT_BELOW_LEVEL = ("sqlalchemy",)
 # A reference to a record (a case number "CR-2570-0001", "TL-2026/27-0007"), not a person's data: it
 # travels inside sealed packages and is also, rightly, a column in clear.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # a record's id
 RECORD_NUMBER = re.compile(r"[A-Z]{2,8}(?:-[A-Z]{2,8})*-\d{4}(?:/\d{2})?-\d{4}")
 # Keys of sealed documents whose values are references to records or reference data kept in clear (a
 # shelter of the centre's managed list, a crossing, a centre): not looked for.
@@ -71,13 +73,38 @@ def vocabulary() -> frozenset:
     return frozenset(words)
 
 
+@functools.lru_cache(maxsize=1)
+def reference_names() -> frozenset:
+    """The names of the reference data the demo set loads (centres, crossings, partnerships), lower
+    case: kept in clear on purpose, and a meeting's venue may well be "Chiang Rai"."""
+    from border_referral import demo
+
+    names: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            names.add(value.strip().lower())
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(key)
+                walk(item)
+        elif isinstance(value, (list, tuple, set)):
+            for item in value:
+                walk(item)
+
+    for name, value in vars(demo).items():
+        if name.isupper():
+            walk(value)
+    return frozenset(names)
+
+
 def distinctive(value: str) -> bool:
     """Worth looking for: long enough, and not something that also occurs in logs by chance (a
     date or a time, a number, a code word or another word of the program)."""
     if len(value) < MIN_LENGTH or DATE_OR_TIME.fullmatch(value) or CODE.fullmatch(value) \
-            or RECORD_NUMBER.fullmatch(value):
+            or RECORD_NUMBER.fullmatch(value) or UUID.fullmatch(value):
         return False
-    if value.lower() in vocabulary():
+    if value.lower() in vocabulary() or value.lower() in reference_names():
         return False
     if not any(ch.isalpha() for ch in value):
         # numbers, phone numbers, id numbers: only long ones (a record id or a duration could be short)
@@ -113,6 +140,8 @@ class Scanner:
             return
         if isinstance(value, str):
             value = value.strip()
+            if value[:1] in ("{", "[") and self._walk_json(value):
+                return
             if distinctive(value):
                 self.values.add(value)
                 self.recent.add(value)
@@ -123,6 +152,17 @@ class Scanner:
         elif isinstance(value, (list, tuple)):
             for item in value:
                 self.add(item)
+
+    def _walk_json(self, value: str) -> bool:
+        """A JSON document kept as text (the minutes' items, an agenda's translations): its strings."""
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return False
+        if not isinstance(parsed, (dict, list)):
+            return False
+        self.add(parsed)
+        return True
 
     @contextlib.contextmanager
     def paused(self):

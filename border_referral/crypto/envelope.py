@@ -32,7 +32,8 @@ def _wrap_aad(dk: DataKey) -> bytes:
     return f"dek|{dk.id}|{dk.centre_code}|{dk.kek_version}".encode()
 
 
-def new_data_key(session: Session, centre_code: str) -> tuple[DataKey, bytes]:
+def new_data_key(session: Session, centre_code: str, *, flush: bool = True) -> tuple[DataKey, bytes]:
+    """A new DEK wrapped by the centre's active KEK; `flush=False` inside a flush (crypto.at_rest)."""
     ring = keyring()
     ring.ensure_centre(centre_code)
     version = ring.active_version(centre_code)
@@ -41,7 +42,8 @@ def new_data_key(session: Session, centre_code: str) -> tuple[DataKey, bytes]:
     nonce = os.urandom(NONCE)
     dk.wrapped = nonce + AESGCM(ring.kek(centre_code, version)).encrypt(nonce, dek, _wrap_aad(dk))
     session.add(dk)
-    session.flush()
+    if flush:
+        session.flush()
     return dk, dek
 
 

@@ -5,7 +5,8 @@ columns; `read` (one record) and `read_many` (a list: notes, messages, file name
 write the audit record of the read (actor, action, target and the names of the fields, never their
 content). Services open a vault only after their permission check.
 
-`decrypt_unaudited` is the exception, named so that it stands out in review: only for values that
+`decrypt_unaudited` is the exception, named so that it stands out in review: only for working
+documents sealed at rest whose reads are not audited one by one (crypto.at_rest: meeting records), for values that
 are never shown to anyone (recomputing derived fields after an update, copying shared fields into a
 referral package whose sending is itself audited), or for a list spread over many vaults whose
 caller records the one audit record of the page itself.
@@ -55,7 +56,9 @@ class Vault:
 
     # ------------------------------------------------------------ fields
     def _aad(self, obj, field: str) -> bytes:
-        return envelope.field_aad(obj.__tablename__, str(obj.id), field, self.key_id)
+        # The column naming the row: `id`, or another declared by `__seal_id__` (crypto.at_rest).
+        ident = getattr(obj, getattr(type(obj), "__seal_id__", "id"))
+        return envelope.field_aad(obj.__tablename__, str(ident), field, self.key_id)
 
     def write(self, obj, values: dict[str, Any]) -> None:
         """Seal each value (any JSON value; None clears the field) into obj's column of that name."""

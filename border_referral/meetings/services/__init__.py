@@ -12,6 +12,7 @@ from .agenda_items import (AgendaEntry, agenda, close_agenda, decide_item, order
 from .allowed import Allowed, allowed_actions
 from .attendance import add_participant, participants, set_attendance
 from .minutes import adopt_minutes, check_minutes, correct_minutes, minutes_of, save_minutes
+from . import shredding  # noqa: F401  (erasure reaches the meeting records)
 from .series import create_meeting, mark_held, meetings, open_agenda, partnerships_for, set_chair
 
 __all__ = [

@@ -230,19 +230,3 @@ def proposals(session: Session, actor, meeting_id: str) -> list[AgendaItem]:
     m = meeting_for(session, actor, meeting_id)
     return session.execute(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
                            .order_by(AgendaItem.created_at)).scalars().all()
-
-
-@events.case_erased.connect
-def forget_erased_case(case: Case, *, session: Session) -> None:
-    """An erased case is no longer named on any agenda: its number leaves the references of every
-    agenda item, carried-over copies included (the item itself, a record of what the partners
-    discussed, stays). Only the owning centre could name the case (`_references`)."""
-    number = case.case_number
-    like = number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    items = session.execute(select(AgendaItem).where(AgendaItem.references.like(f"%{like}%", escape="\\"))).scalars()
-    for item in items:
-        kept = [ref for ref in item.reference_list if ref != number]
-        if len(kept) != len(item.reference_list):
-            item.references = ",".join(kept)
-            session.add(item)
-            audit.record(session, None, "agenda_item.reference_removed", item, {"reason": "case_erased"})
