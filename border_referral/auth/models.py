@@ -28,9 +28,6 @@ class User(SQLModel, table=True):
     centre_id: int = Field(foreign_key="centre.id", index=True)
     locale: Optional[str] = Field(default=None, max_length=5)
     active: bool = Field(default=True)
-    # Before migration 0013 this ended every session of the user when it changed; sessions are rows of
-    # `user_session` now (README, "Sessions"). Kept, unread, until a later migration drops it.
-    session_nonce: str = Field(default_factory=new_id, max_length=36)
     # The calendar the user reads dates in: None follows the language (Buddhist era in Thai,
     # Gregorian otherwise); "gregorian" or "buddhist" is the user's own choice (README, "Calendars").
     calendar: Optional[str] = Field(default=None, max_length=10)
