@@ -68,6 +68,8 @@ def load(overrides: dict | None = None) -> dict:
         cfg["BORDER_REFERRAL_KEYRING"] = str(instance / "keyring.json")
     if not cfg.get("DATABASE_URL"):
         cfg["DATABASE_URL"] = f"sqlite:///{instance / 'border_referral.sqlite3'}"
+    if not cfg.get("AUDIT_CHECKPOINT_FILE"):
+        cfg["AUDIT_CHECKPOINT_FILE"] = str(instance / "audit-checkpoints.jsonl")
     return cfg
 
 

@@ -93,3 +93,10 @@ PUBLIC_URL = "http://127.0.0.1:8000"
 REPATRIATION_MANIFEST_DAYS = 3
 REPATRIATION_FOLLOW_UP_MONTHS = [1, 3, 6]
 LAO_TRANSIT_MAX_DAYS = 7
+
+# The audit log (README, "Audit log"): the chain's head is signed into a checkpoint every this many
+# records (0: only by `flask audit checkpoint`, e.g. from cron), kept in the database and appended
+# to this file outside it (empty: <instance>/audit-checkpoints.jsonl). Keep a copy of the file
+# elsewhere or send it to a partner centre: `flask audit verify` then notices a log cut short.
+AUDIT_CHECKPOINT_EVERY = 1000
+AUDIT_CHECKPOINT_FILE = ""

@@ -9,8 +9,9 @@ GENESIS = "0" * 64
 
 
 class AuditHead(SQLModel, table=True):
-    """One row: the sequence number and hash of the newest record. Writers lock it first, so
-    records are chained in one order even with concurrent writers."""
+    """One row: the sequence number and hash of the newest record. A committing unit of work locks it
+    just before its commit (audit.services), so records are chained in one order even with concurrent
+    writers, and the lock is held only for the commit itself."""
 
     __tablename__ = "audit_head"
     id: int = Field(default=1, primary_key=True)
@@ -30,3 +31,20 @@ class AuditRecord(SQLModel, table=True):
     details: str = Field(default="{}")
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # The version of the key ring's audit key that the hash is an HMAC under; None for the records of
+    # releases before 0017, chained with plain SHA-256 (only allowed before the key's `from_seq`).
+    key_version: Optional[int] = None
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed statement of the chain's head at a moment: "record `seq` has hash `hash`". Each one
+    is also appended to a file outside the database (AUDIT_CHECKPOINT_FILE) and may be sent to a
+    partner: `flask audit verify` then notices records cut off after it, even if the database's own
+    copy of the checkpoints was removed too."""
+
+    __tablename__ = "audit_checkpoint"
+    seq: int = Field(primary_key=True)
+    hash: str = Field(max_length=64)
+    at: datetime
+    key_version: int
+    mac: str = Field(max_length=64)

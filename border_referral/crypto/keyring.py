@@ -8,7 +8,10 @@ File format (JSON): {"format": 1, "centres": {CODE: {"active": N, "index_key": b
 "keks": {"N": {"key": b64, "created": iso, "state": "active|previous|retired"}}}},
 "backup": {"active": ID, "keys": {ID: {"key": b64, "created": iso}}}}
 The "backup" entry (added by the first `flask backup create`) holds the keys that backups are
-encrypted to: not a centre's KEK, and never written into a backup itself.
+encrypted to: not a centre's KEK, and never written into a backup itself. The "audit" entry
+({"active": N, "keys": {N: {"key", "created", "from_seq"}}}, made by the first audit record) holds the
+HMAC keys of the audit chain; `from_seq` is the first record keyed with it (records before the first
+audit key, written by releases before 0017, are chained with plain SHA-256).
 Writes are atomic (temporary file, fsync, rename) under an exclusive lock, so a crash never leaves a
 half-written ring; readers reload it when the file changes (a rotation by the command line is seen
 by running gunicorn workers)."""
@@ -178,3 +181,35 @@ class KeyRing:
                                       "created": datetime.now(timezone.utc).isoformat()}
             backup["active"] = key_id
             return key_id
+
+    # ------------------------------------------------------------ audit keys
+    def audit_key(self, version: int) -> bytes:
+        entry = self._read().get("audit", {}).get("keys", {}).get(str(version))
+        if entry is None or not entry.get("key"):
+            raise KeyUnavailable()
+        return base64.b64decode(entry["key"])
+
+    def audit_keys(self) -> dict[int, int]:
+        """{version: the first record sequence number keyed with it}."""
+        return {int(v): int(e["from_seq"]) for v, e in self._read().get("audit", {}).get("keys", {}).items()}
+
+    def ensure_audit_key(self, from_seq: int) -> int:
+        """The version of the key that chains new audit records, made on first use (the first record
+        it keys is `from_seq`: nothing after it may be unkeyed)."""
+        active = self._read().get("audit", {}).get("active")
+        if active:
+            return int(active)
+        with self._update() as data:
+            audit = data.setdefault("audit", {"active": None, "keys": {}})
+            if not audit.get("active"):
+                audit["keys"]["1"] = {"key": _b64(secrets.token_bytes(KEY_BYTES)), "from_seq": int(from_seq),
+                                      "created": datetime.now(timezone.utc).isoformat()}
+                audit["active"] = 1
+            return int(audit["active"])
+
+    def forget_audit_keys(self) -> None:
+        """After the audit log was re-chained without keys (migration 0017's downgrade): the next
+        upgrade starts a new key from the chain's end."""
+        if "audit" in self._read():
+            with self._update() as data:
+                data.pop("audit", None)
