@@ -10,8 +10,9 @@ operation is called, with a valid bearer token of a Chiang Rai user:
   secretariat; once on the world's records (so that bodies reach the code behind a found record) and
   once on generated ids.
 Every answer must be below 500, carry a status the document declares for the operation and the
-content type declared for that status. The figures are printed: operations, examples, 5xx,
-undocumented statuses."""
+content type declared for that status, and a body that validates against the schema declared for that
+status. The figures are printed: operations, examples, 5xx, undocumented statuses, content types and
+bodies off their schema."""
 from __future__ import annotations
 
 import io
@@ -26,6 +27,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error, status_code_conformance
+# Every response body is checked against the schema the document gives for its status (issue 14).
+from schemathesis.specs.openapi.checks import response_schema_conformance
 from schemathesis.errors import FailureGroup
 
 from tests.canaries import SCAN
@@ -35,7 +38,7 @@ SEED = int(os.environ.get("BR_SCHEMATHESIS_SEED", "20261127"))
 # Who calls, on which operations (None: all), with how many examples per operation, pass and generation
 # mode. The secretariat is the only role that changes meetings: without it their bodies are never read.
 ROLES = {"case": (None, 6), "admin": (None, 3), "secretariat": ({"meetings"}, 5)}
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 SOON = (date.today() + timedelta(days=10)).isoformat()
 
 
@@ -191,7 +194,7 @@ def test_every_operation_answers_below_500_with_a_documented_status(api, token_f
     with capsys.disabled():
         print(f"\nschemathesis (seed {SEED}): {len(operations)} operations, {tally.examples} examples, "
               f"{len(tally.server_errors)} 5xx, {len(tally.undocumented)} undocumented statuses, "
-              f"{len(tally.content_types)} undeclared content types; statuses "
+              f"{len(tally.content_types)} undeclared content types, {len(tally.other)} bodies off their schema; statuses "
               f"{dict(sorted(tally.statuses.items()))}; {elapsed:.1f} s")
     for (label, status), body in sorted(tally.undocumented.items()):
         print(f"  undocumented: {label} -> {status} {body}")
