@@ -42,7 +42,11 @@ def roles_of(session: Session, user_id: str) -> frozenset:
 
 def principal_for(session: Session, user: User, session_id: str | None = None) -> Principal:
     centre = session.get(Centre, user.centre_id)
-    roles = roles_of(session, user.id)
+    return _principal(user, centre, roles_of(session, user.id), two_factor.enabled(session, user.id), session_id)
+
+
+def _principal(user: User, centre: Centre, roles: frozenset, two_factor_on: bool,
+               session_id: str | None = None) -> Principal:
     return Principal(
         id=user.id,
         email=user.email,
@@ -53,8 +57,8 @@ def principal_for(session: Session, user: User, session_id: str | None = None) -
         locale=user.locale,
         roles=roles,
         session_id=session_id,
-        two_factor=two_factor.enabled(session, user.id),
-        two_factor_required=two_factor.required(session, user, roles, centre),
+        two_factor=two_factor_on,
+        two_factor_required=two_factor.required(None, user, roles, centre),
     )
 
 
@@ -580,20 +584,26 @@ def authenticate_token(session: Session, plain: str) -> tuple[Principal, str] | 
     unknown, revoked or expired token or a disabled account."""
     if not plain or not plain.startswith(TOKEN_PREFIX):
         return None
-    token = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))).scalars().first()
-    if token is None or token.revoked_at is not None:
+    # One query for the token, its account, the account's centre and whether it has a second factor
+    # (this runs on every API request), and one for the roles.
+    found = session.execute(
+        select(ApiToken, User, Centre, TwoFactor.confirmed_at)
+        .join(User, User.id == ApiToken.user_id).join(Centre, Centre.id == User.centre_id)
+        .outerjoin(TwoFactor, TwoFactor.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(plain))).first()
+    if found is None:
+        return None
+    token, user, centre, confirmed_at = found
+    if token.revoked_at is not None or not user.active:
         return None
     expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=timezone.utc)
-    if expires <= utcnow():
-        return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.active:
-        return None
     now = utcnow()
+    if expires <= now:
+        return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now
         session.add(token)
-    return principal_for(session, user), token.scope
+    return _principal(user, centre, roles_of(session, user.id), confirmed_at is not None), token.scope
 
 
 def user_by_email(session: Session, email: str) -> User | None:

@@ -38,10 +38,12 @@ def _names(obj) -> dict[str, str]:
 def list_centres():
     session = get_session()
     partner_ids = {c.id for c in services.partners_of(session, current_user.centre_id)}
+    centres = services.centres(session, active_only=True)
+    crossings = services.crossings_by_centre(session, [c.id for c in centres])
     items = [
         CentrePublic(code=c.code, country=c.country_code, timezone=c.timezone, names=_names(c),
-                     crossings=[x.code for x in services.crossings_of(session, c.id)], partner=c.id in partner_ids)
-        for c in services.centres(session, active_only=True)
+                     crossings=[x.code for x in crossings[c.id]], partner=c.id in partner_ids)
+        for c in centres
     ]
     return jsonify(CentreList(items=items).model_dump())
 

@@ -72,6 +72,17 @@ def crossings_of(session: Session, centre_id: int) -> list[CrossingPoint]:
     ).scalars().all()
 
 
+def crossings_by_centre(session: Session, centre_ids) -> dict[int, list[CrossingPoint]]:
+    """The crossings of several centres in one query (a list of centres, not one query per centre)."""
+    out: dict[int, list[CrossingPoint]] = {cid: [] for cid in centre_ids}
+    rows = session.execute(
+        select(CentreCrossing.centre_id, CrossingPoint).join(CrossingPoint, CentreCrossing.crossing_id == CrossingPoint.id)
+        .where(CentreCrossing.centre_id.in_(list(out))).order_by(CrossingPoint.code)).all()
+    for centre_id, crossing in rows:
+        out[centre_id].append(crossing)
+    return out
+
+
 def partnerships_of(session: Session, centre_id: int) -> list[Partnership]:
     return session.execute(
         select(Partnership).join(PartnershipMember, PartnershipMember.partnership_id == Partnership.id)

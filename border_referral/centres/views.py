@@ -54,7 +54,9 @@ def _choices(session, form) -> None:
 
 def _listing(session, kind: str):
     if kind == "centres":
-        return [(c, [x.code for x in services.crossings_of(session, c.id)]) for c in services.centres(session)]
+        centres = services.centres(session)
+        crossings = services.crossings_by_centre(session, [c.id for c in centres])
+        return [(c, [x.code for x in crossings[c.id]]) for c in centres]
     if kind == "partnerships":
         return [(p, [c.code for c in services.members(session, p.id)]) for p in services.partnerships(session)]
     return [(x, [c for c in (x.country_a, x.country_b) if c]) for x in services.crossings(session)]
