@@ -66,12 +66,15 @@ def load_principal(session: Session, session_id: str) -> Principal | None:
     """Flask-Login's user loader: `<user id>.<session secret>`. An ended, idle or expired session
     row, or a disabled user, ends the session (auth/sessions.py)."""
     user_id, _, secret = (session_id or "").partition(".")
-    user = session.get(User, user_id) if user_id else None
-    if user is None or not user.active:
+    found = session.execute(select(User, Centre, TwoFactor.confirmed_at).join(Centre, Centre.id == User.centre_id)
+                            .outerjoin(TwoFactor, TwoFactor.user_id == User.id)
+                            .where(User.id == user_id)).first() if user_id else None
+    if found is None or not found[0].active:
         return None
+    user, centre, confirmed_at = found
     if browser_sessions.current(session, user.id, secret) is None:
         return None
-    return principal_for(session, user, session_id=secret)
+    return _principal(user, centre, roles_of(session, user.id), confirmed_at is not None, session_id=secret)
 
 
 # ---------------------------------------------------------------- validation
