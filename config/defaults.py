@@ -13,6 +13,10 @@ DATABASE_URL = ""
 # gunicorn worker; empty: in each process's memory.
 REDIS_URL = ""
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# FULL: every commit reaches the disk before the answer (no acknowledged change or audited read is
+# lost to a power cut). NORMAL: faster commits in WAL mode; the last commits before a power cut may be
+# lost (the database is never corrupted). See docs/PERFORMANCE.md.
+SQLITE_SYNCHRONOUS = "FULL"
 
 LANGUAGES = ["th", "my", "lo", "en"]
 BABEL_DEFAULT_LOCALE = "en"
