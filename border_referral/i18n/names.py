@@ -73,12 +73,19 @@ def normalise(text: str) -> str:
     """The exact-match form: Unicode, NFC, case-folded, without spaces and punctuation."""
     if not text:
         return ""
-    return _strip(unicodedata.normalize("NFC", to_unicode(text).casefold()))
+    return _normalise_unicode(to_unicode(text))
+
+
+def _normalise_unicode(text: str) -> str:
+    return _strip(unicodedata.normalize("NFC", text.casefold()))
 
 
 def romanise(text: str) -> str:
     """A Latin spelling of a name in any of the four scripts (ASCII, lower case)."""
-    text = to_unicode(text or "")
+    return _romanise_unicode(to_unicode(text or ""))
+
+
+def _romanise_unicode(text: str) -> str:
     if LAO.search(text):
         text = "".join(LAO_TO_THAI.get(ch, ch) for ch in text)
     if THAI.search(text):
@@ -90,8 +97,12 @@ def romanise(text: str) -> str:
 
 def latin_key(text: str) -> str:
     """A folded Latin key: spelling variants of the same name ("Htun"/"Tun", "Aye"/"E") meet."""
-    key = re.sub(r"[^a-z]", "", romanise(text))
-    if MYANMAR.search(to_unicode(text or "")):
+    return _latin_key_unicode(to_unicode(text or ""))
+
+
+def _latin_key_unicode(text: str) -> str:
+    key = re.sub(r"[^a-z]", "", _romanise_unicode(text))
+    if MYANMAR.search(text):
         for pattern, repl in MYANMAR_FIXES:
             key = re.sub(pattern, repl, key)
     for pattern, repl in FOLDS:
@@ -100,12 +111,14 @@ def latin_key(text: str) -> str:
 
 
 def name_keys(text: str) -> set[str]:
-    """Every form under which a name is indexed and searched."""
+    """Every form under which a name is indexed and searched (the text converted to Unicode once:
+    Zawgyi detection is the costly part of a search)."""
     keys = set()
-    norm = normalise(text)
+    text = to_unicode(text or "")
+    norm = _normalise_unicode(text) if text else ""
     if norm:
         keys.add(("n", norm))
-        folded = latin_key(text)
+        folded = _latin_key_unicode(text)
         if len(folded) >= 2:
             keys.add(("l", folded))
     return keys
