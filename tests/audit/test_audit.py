@@ -39,16 +39,20 @@ def test_database_refuses_update_and_delete(app, db):
             s.execute(text("DELETE FROM audit_record"))
 
 
-def _tamper(app, sql):
-    """Alter the log behind the application's back (as an attacker with database access would)."""
-    eng = engine()
-    with eng.begin() as conn:
-        if eng.dialect.name == "sqlite":
-            conn.execute(text("DROP TRIGGER audit_record_no_update"))
-            conn.execute(text("DROP TRIGGER audit_record_no_delete"))
-        else:
-            conn.execute(text("ALTER TABLE audit_record DISABLE TRIGGER audit_record_append_only"))
-        conn.execute(text(sql))
+def _tamper(app, *statements):
+    """Alter the log behind the application's back (as an attacker with database access would):
+    each statement SQL text, or (SQL text, parameters)."""
+    with app.app_context():
+        eng = engine()
+        with eng.begin() as conn:
+            if eng.dialect.name == "sqlite":
+                conn.execute(text("DROP TRIGGER IF EXISTS audit_record_no_update"))
+                conn.execute(text("DROP TRIGGER IF EXISTS audit_record_no_delete"))
+            else:
+                conn.execute(text("ALTER TABLE audit_record DISABLE TRIGGER audit_record_append_only"))
+            for statement in statements:
+                sql, params = statement if isinstance(statement, tuple) else (statement, {})
+                conn.execute(text(sql), params)
 
 
 @pytest.mark.parametrize("sql, broken", [

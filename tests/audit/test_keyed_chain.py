@@ -16,7 +16,8 @@ from sqlalchemy import select, text
 from border_referral import audit
 from border_referral.audit.models import AuditCheckpoint, AuditHead, AuditRecord
 from border_referral.audit.services import _canonical
-from border_referral.database import engine, session_scope
+from border_referral.database import session_scope
+from tests.audit.test_audit import _tamper
 from tests.conftest import make_app
 
 
@@ -24,20 +25,6 @@ def _write(app, n, action="test.event"):
     with app.app_context(), session_scope() as s:
         for i in range(n):
             audit.record(s, None, action, ("thing", f"id-{i}"), {"n": i})
-
-
-def _sql(app, *statements):
-    """Change the log behind the application's back, as an attacker with the database would."""
-    with app.app_context():
-        eng = engine()
-        with eng.begin() as conn:
-            if eng.dialect.name == "sqlite":
-                conn.execute(text("DROP TRIGGER IF EXISTS audit_record_no_update"))
-                conn.execute(text("DROP TRIGGER IF EXISTS audit_record_no_delete"))
-            else:
-                conn.execute(text("ALTER TABLE audit_record DISABLE TRIGGER audit_record_append_only"))
-            for sql, params in statements:
-                conn.execute(text(sql), params)
 
 
 def _recompute_from(app, seq, *, unkeyed=False):
@@ -56,7 +43,7 @@ def _recompute_from(app, seq, *, unkeyed=False):
                         {"p": prev, "h": digest, "k": rec.key_version, "s": rec.seq}))
         prev = digest
     changes.append(("UPDATE audit_head SET last_hash = :h, seq = :s WHERE id = 1", {"h": prev, "s": rows[-1].seq}))
-    _sql(app, *changes)
+    _tamper(app, *changes)
 
 
 def _verify(app):
@@ -88,7 +75,7 @@ def test_records_are_hmacs_under_a_key_outside_the_database(app):
 ])
 def test_a_rewritten_record_is_found_even_with_the_chain_recomputed(app, attack, broken):
     _write(app, 6)
-    _sql(app, *attack)
+    _tamper(app, *attack)
     _recompute_from(app, broken, unkeyed=broken == 4)
     result, out = _verify(app)
     assert not result.ok and result.first_broken == broken and result.reason == "record altered"
@@ -97,14 +84,14 @@ def test_a_rewritten_record_is_found_even_with_the_chain_recomputed(app, attack,
 
 def test_deleted_and_reordered_records_are_found(app):
     _write(app, 6)
-    _sql(app, ("DELETE FROM audit_record WHERE seq = 2", {}))
+    _tamper(app, ("DELETE FROM audit_record WHERE seq = 2", {}))
     result, _out = _verify(app)
     assert not result.ok and result.first_broken == 2 and result.reason == "missing record"
 
 
 def test_reordered_records_are_found(app):
     _write(app, 6)
-    _sql(app, ("UPDATE audit_record SET seq = 100 WHERE seq = 3", {}), ("UPDATE audit_record SET seq = 3 WHERE seq = 4", {}),
+    _tamper(app, ("UPDATE audit_record SET seq = 100 WHERE seq = 3", {}), ("UPDATE audit_record SET seq = 3 WHERE seq = 4", {}),
          ("UPDATE audit_record SET seq = 4 WHERE seq = 100", {}))
     result, _out = _verify(app)
     assert not result.ok and result.first_broken == 3
@@ -121,7 +108,7 @@ def test_a_log_cut_short_is_found_by_its_checkpoint_outside_the_database(databas
         # puts the head back on record 7: the chain alone is consistent again.
         with app.app_context(), session_scope() as s:
             head7 = s.get(AuditRecord, 7).hash
-        _sql(app, ("DELETE FROM audit_record WHERE seq > 7", {}), ("DELETE FROM audit_checkpoint", {}),
+        _tamper(app, ("DELETE FROM audit_record WHERE seq > 7", {}), ("DELETE FROM audit_checkpoint", {}),
              ("UPDATE audit_head SET seq = 7, last_hash = :h WHERE id = 1", {"h": head7}))
         with app.app_context(), session_scope() as s:
             assert audit.verify(s).ok        # without the file, nothing to compare with...
@@ -273,7 +260,7 @@ def test_migration_0017_keys_the_chain_from_where_it_stands(old_release):
         assert "audit" not in json.loads(open(app.config["BORDER_REFERRAL_KEYRING"]).read())
         migrate(app, "head")                            # and up again: a new key from the chain's end
         _write(app, 1, "test.again")
-        _sql(app, ("UPDATE audit_record SET action = 'x.rewritten' WHERE seq = 1", {}))
+        _tamper(app, ("UPDATE audit_record SET action = 'x.rewritten' WHERE seq = 1", {}))
         _recompute_from(app, 1, unkeyed=True)           # the old records rewritten, the chain recomputed
         with session_scope() as s:
             result = audit.verify(s)
