@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 import uuid
+import weakref
 from pathlib import Path
 
 import pytest
@@ -34,50 +36,184 @@ BASE_CONFIG = {
 }
 
 
+def pg_url(schema: str, base: str | None = None) -> str:
+    """The URL of a PostgreSQL schema of the tests. Tests only: commits do not wait for the WAL flush
+    (synchronous_commit=off; what a test sees does not change, only durability after a server crash,
+    which no test needs), so the app's commit per request, and per audited read, costs no fsync."""
+    base = base or TEST_DB
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+
+
 class Database:
     """A migrated database for the tests: a SQLite template copied per test, or a PostgreSQL
-    schema truncated per test."""
+    schema emptied per test.
+
+    A test that uses the demo set (the `demo` fixture, directly or through another fixture) gets it
+    ready-made instead of loading it itself: a copy of a seeded template (SQLite) or the seeded rows
+    put back from a snapshot schema (PostgreSQL). That copy is the same rows as `demo.seed` writes:
+    it is made by `demo.seed` itself, and made again once it is older than SEEDED_MAX_AGE seconds, so
+    that its timestamps (accounts, audit records) are never more than that behind the test's clock."""
+
+    SEEDED_MAX_AGE = 60.0
 
     def __init__(self, workdir: Path):
         self.workdir = workdir
         self.kind = "sqlite" if TEST_DB == "sqlite" else "postgresql"
+        self._seeded_at: float | None = None  # when the seeded template / snapshot was made (monotonic)
         if self.kind == "sqlite":
             self.template = workdir / "template.sqlite3"
+            self.seeded_template = workdir / "template-seeded.sqlite3"
             self.url = f"sqlite:///{self.template}"
         else:
             self.schema = f"br_test_{uuid.uuid4().hex[:12]}"
+            self.snapshot = f"{self.schema}_seeded"
             self.admin = create_engine(TEST_DB)
             try:
                 with self.admin.begin() as conn:
                     conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
             except Exception as exc:  # fail loudly: CI must not pass without PostgreSQL
                 raise RuntimeError(f"PostgreSQL test database not reachable at {TEST_DB}: {exc}") from exc
-            sep = "&" if "?" in TEST_DB else "?"
-            self.url = f"{TEST_DB}{sep}options=-csearch_path%3D{self.schema}"
+            self.url = pg_url(self.schema)
         app = create_app({**BASE_CONFIG, "DATABASE_URL": self.url, "BORDER_REFERRAL_INSTANCE": str(workdir / "migrate")})
         with app.app_context():
             migrate(app)
         app.extensions["br_engine"].dispose()
+        if self.kind == "postgresql":
+            self.engine = create_engine(self.url)  # one connection that empties the schema before each test
+            self._plan = None
 
-    def fresh_url(self, path: Path) -> str:
+    def fresh_url(self, path: Path, seeded: bool = False) -> str:
+        """A database for one test: empty (migrated), or holding the demo set when `seeded`."""
+        stale = seeded and (self._seeded_at is None or time.monotonic() - self._seeded_at > self.SEEDED_MAX_AGE)
         if self.kind == "sqlite":
+            if stale:
+                self._seed_sqlite_template()
             target = path / "test.sqlite3"
-            shutil.copy(self.template, target)
+            shutil.copy(self.seeded_template if seeded else self.template, target)
             return f"sqlite:///{target}"
-        eng = create_engine(self.url)
-        with eng.begin() as conn:
-            tables = [r[0] for r in conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = :s AND tablename NOT IN ('alembic_version', 'audit_head')"),
-                {"s": self.schema})]
-            if tables:
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            conn.execute(text("UPDATE audit_head SET seq = 0, last_hash = :h"), {"h": "0" * 64})
-        eng.dispose()
+        restored = self._reset_pg(seeded=seeded and not stale)
+        if seeded and not restored:
+            self._seed_pg_snapshot()  # the schema, just emptied, now holds the demo set
         return self.url
+
+    # ------------------------------------------------------------------ the demo set, made once a while
+    def _seed(self, url: str) -> None:
+        from border_referral.demo import seed
+
+        app = create_app({**BASE_CONFIG, "DATABASE_URL": url, "BORDER_REFERRAL_INSTANCE": str(self.workdir / "seed")})
+        try:
+            with app.app_context(), session_scope() as s:
+                seed(s)
+        finally:
+            app.extensions["br_engine"].dispose()  # closes the last connection: SQLite folds its WAL in
+
+    def _seed_sqlite_template(self) -> None:
+        building = self.workdir / "template-seeding.sqlite3"
+        shutil.copy(self.template, building)
+        self._seed(f"sqlite:///{building}")
+        assert not Path(f"{building}-wal").exists(), "the seeded template still has a write-ahead log"
+        building.replace(self.seeded_template)
+        self._seeded_at = time.monotonic()
+
+    def _seed_pg_snapshot(self) -> None:
+        """Load the demo set into the (empty) test schema and keep a copy of its rows, of the
+        sequences and of the audit head in the snapshot schema."""
+        self._seed(self.url)
+        plan = self._plan
+        with self.engine.begin() as conn:
+            filled = [t for t in plan["tables"]
+                      if conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{self.schema}"."{t}")')).scalar()]
+            copy = [f'DROP SCHEMA IF EXISTS "{self.snapshot}" CASCADE', f'CREATE SCHEMA "{self.snapshot}"']
+            copy += [f'CREATE TABLE "{self.snapshot}"."{t}" AS TABLE "{self.schema}"."{t}"' for t in filled]
+            conn.exec_driver_sql("; ".join(copy))
+            sequences = {q: conn.execute(text(f'SELECT last_value, is_called FROM "{self.schema}"."{q}"')).one()
+                         for q in plan["sequences"]}
+            head = conn.execute(text("SELECT seq, last_hash FROM audit_head WHERE id = 1")).one()
+        parents_first = [t for t in reversed(plan["delete_order"]) if t in filled]
+        restore = [f'INSERT INTO "{self.schema}"."{t}" OVERRIDING SYSTEM VALUE SELECT * FROM "{self.snapshot}"."{t}"'
+                   for t in parents_first]
+        restore += [f"SELECT setval('\"{self.schema}\".\"{q}\"', {int(v)}, {'true' if called else 'false'})"
+                    for q, (v, called) in sequences.items()]
+        plan["restore"] = "; ".join(restore)
+        plan["restore_head"] = {"seq": head.seq, "h": head.last_hash}
+        self._seeded_at = time.monotonic()
+
+    # ------------------------------------------------------------------ emptying the PostgreSQL schema
+    def _tables_signature(self, conn) -> str:
+        return conn.execute(text("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
+                                 "WHERE schemaname = :s"), {"s": self.schema}).scalar() or ""
+
+    def _make_plan(self, conn) -> dict:
+        """How to empty the schema as TRUNCATE ... RESTART IDENTITY CASCADE of every table but
+        alembic_version and audit_head would, but faster (a TRUNCATE of ~45 tables takes PostgreSQL
+        some 70 ms, a DELETE of their few rows about 1 ms): DELETE FROM every table, referencing
+        tables before the tables they reference; TRUNCATE for a table whose triggers refuse a DELETE
+        (the append-only audit log); then every sequence owned by those tables back to its start."""
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = :s "
+            "AND tablename NOT IN ('alembic_version', 'audit_head') ORDER BY tablename"), {"s": self.schema})]
+        children: dict[str, set[str]] = {t: set() for t in tables}
+        for child, parent in conn.execute(text(
+                "SELECT c.relname, p.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+                "JOIN pg_class p ON p.oid = k.confrelid JOIN pg_namespace n ON n.oid = k.connamespace "
+                "WHERE k.contype = 'f' AND n.nspname = :s"), {"s": self.schema}):
+            if child != parent and parent in children and child in children:
+                children[parent].add(child)
+        order: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(t: str) -> None:
+            if t in order:
+                return
+            if t in visiting:
+                raise RuntimeError(f"foreign keys form a cycle through {t}: empty the schema with TRUNCATE")
+            visiting.add(t)
+            for child in sorted(children[t]):
+                visit(child)
+            visiting.discard(t)
+            order.append(t)
+
+        for t in tables:
+            visit(t)
+        guarded = {r[0] for r in conn.execute(text(
+            "SELECT DISTINCT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND NOT g.tgisinternal "
+            "AND (g.tgtype & 8) <> 0"), {"s": self.schema})}  # 8: the trigger fires on DELETE
+        sequences = [r[0] for r in conn.execute(text(
+            "SELECT q.relname FROM pg_class q JOIN pg_depend d ON d.objid = q.oid AND d.deptype IN ('a', 'i') "
+            "JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace n ON n.oid = q.relnamespace "
+            "WHERE q.relkind = 'S' AND n.nspname = :s AND t.relname = ANY(:tables) ORDER BY q.relname"),
+            {"s": self.schema, "tables": tables})]
+        starts = dict(conn.execute(text("SELECT sequencename, start_value FROM pg_sequences WHERE schemaname = :s"),
+                                   {"s": self.schema}).all())
+        steps = [f'DELETE FROM "{self.schema}"."{t}"' for t in order if t not in guarded]
+        if guarded:
+            steps.append("TRUNCATE " + ", ".join(f'"{self.schema}"."{t}"' for t in sorted(guarded))
+                         + " RESTART IDENTITY CASCADE")
+        steps += [f"SELECT setval('\"{self.schema}\".\"{q}\"', {int(starts[q])}, false)" for q in sequences]
+        return {"signature": self._tables_signature(conn), "tables": tables, "delete_order": order,
+                "sequences": sequences, "empty": "; ".join(steps), "restore": None}
+
+    def _reset_pg(self, seeded: bool) -> bool:
+        """Empty the schema; with `seeded`, put the snapshot of the demo set back (True if it did)."""
+        with self.engine.begin() as conn:
+            if self._plan is None or self._tables_signature(conn) != self._plan["signature"]:
+                self._plan = self._make_plan(conn)  # first use, or a test changed the tables: plan again
+                self._seeded_at = None
+                seeded = False
+            conn.exec_driver_sql(self._plan["empty"])
+            conn.execute(text("UPDATE audit_head SET seq = 0, last_hash = :h"), {"h": "0" * 64})
+            if seeded:
+                conn.exec_driver_sql(self._plan["restore"])
+                conn.execute(text("UPDATE audit_head SET seq = :seq, last_hash = :h"), self._plan["restore_head"])
+        return seeded
 
     def drop(self) -> None:
         if self.kind == "postgresql":
+            self.engine.dispose()
             with self.admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.snapshot}" CASCADE'))
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
             self.admin.dispose()
 
@@ -89,18 +225,34 @@ def database(tmp_path_factory):
     db.drop()
 
 
-def make_app(database: Database, path: Path, **overrides):
+# The apps whose database came with the demo set already in it (Database.fresh_url(seeded=True)).
+_SEEDED_APPS: weakref.WeakSet = weakref.WeakSet()
+
+
+def make_app(database: Database, path: Path, *, seeded: bool = False, **overrides):
     path.mkdir(parents=True, exist_ok=True)
     # Counts of one test never meet another's, in memory or in Redis (when REDIS_URL is set).
-    cfg = {**BASE_CONFIG, "DATABASE_URL": database.fresh_url(path), "BORDER_REFERRAL_INSTANCE": str(path / "instance"),
-           "RATELIMIT_KEY_PREFIX": f"br-test-{uuid.uuid4().hex[:12]}"}
+    cfg = {**BASE_CONFIG, "DATABASE_URL": database.fresh_url(path, seeded=seeded), "BORDER_REFERRAL_INSTANCE":
+           str(path / "instance"), "RATELIMIT_KEY_PREFIX": f"br-test-{uuid.uuid4().hex[:12]}"}
     cfg.update(overrides)
-    return create_app(cfg)
+    seeded = seeded and "DATABASE_URL" not in overrides
+    if seeded:
+        # The demo set's audit records are HMACs under the audit key of the key ring it was made
+        # with: the test's instance starts with that key ring, as a restored instance would.
+        instance = path / "instance"
+        instance.mkdir(mode=0o700, exist_ok=True)
+        shutil.copy2(database.workdir / "seed" / "keyring.json", instance / "keyring.json")
+    app = create_app(cfg)
+    if seeded:
+        _SEEDED_APPS.add(app)
+    return app
 
 
 @pytest.fixture
-def app(database, tmp_path):
-    app = make_app(database, tmp_path)
+def app(database, tmp_path, request):
+    # A test that will ask for the demo set gets a database that holds it already (no fixture that
+    # writes to the database comes between `app` and `demo`: `demo` is the first to write).
+    app = make_app(database, tmp_path, seeded="demo" in request.fixturenames)
     yield app
     app.extensions["br_engine"].dispose()
 
@@ -109,8 +261,9 @@ def app(database, tmp_path):
 def demo(app):
     from border_referral.demo import seed
 
-    with app.app_context(), session_scope() as s:
-        seed(s)
+    if app not in _SEEDED_APPS:  # asked for late (request.getfixturevalue): load it now
+        with app.app_context(), session_scope() as s:
+            seed(s)
     return app
 
 
@@ -234,7 +387,7 @@ def database_bytes(app) -> bytes:
         db_file = Path(url.database)
         return b"".join(p.read_bytes() for p in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm")) if p.exists())
     options = parse_qs(urlsplit(url.render_as_string(hide_password=False)).query).get("options", [""])[0]
-    schema = unquote(options).split("=", 1)[-1]
+    schema = re.search(r"search_path=(\S+)", unquote(options)).group(1)
     dump = subprocess.run(["pg_dump", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U",
                            url.username or "postgres", "-n", schema, "--inserts", url.database],
                           capture_output=True, check=True)
@@ -282,8 +435,7 @@ def old_release(database, tmp_path):
             with admin.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             made.append((admin, schema))
-            sep = "&" if "?" in TEST_DB else "?"
-            url = f"{TEST_DB}{sep}options=-csearch_path%3D{schema}"
+            url = pg_url(schema)
         app = make_app(database, tmp_path / f"old-{revision}", DATABASE_URL=url)
         with app.app_context():
             # The demo set is loaded by today's code, so at today's schema; then the schema goes down
