@@ -17,6 +17,8 @@ from .models import GENESIS, AuditCheckpoint, AuditHead, AuditRecord
 
 _PENDING = "br_audit_pending"
 _CHECKPOINT_LINES = "br_audit_checkpoint_lines"
+# Execution options of a query of the log that wants only the records already committed.
+PAST_ONLY = {"br_audit_past_only": True}
 
 
 def _config(name: str, default):
@@ -174,8 +176,11 @@ def _after_transaction_end(session: Session, transaction) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _before_reading_the_log(state) -> None:
-    """A query of the audit log sees the records its own unit of work has made so far."""
-    if state.is_select and state.session.info.get(_PENDING) and any(
+    """A query of the audit log sees the records its own unit of work has made so far, unless it
+    asks only for the past (`PAST_ONLY`: a page's history of a record, which must not take the
+    chain's lock before its commit)."""
+    if state.is_select and state.session.info.get(_PENDING) and not state.execution_options.get(
+            "br_audit_past_only") and any(
             m.class_ in (AuditRecord, AuditHead) for m in state.all_mappers):
         flush_pending(state.session)
 

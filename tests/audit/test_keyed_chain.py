@@ -18,6 +18,7 @@ from border_referral.audit.models import AuditCheckpoint, AuditHead, AuditRecord
 from border_referral.audit.services import _canonical
 from border_referral.database import session_scope
 from tests.audit.test_audit import _tamper
+from tests.cases.conftest import make_case  # noqa: F401  (a fixture)
 from tests.conftest import make_app
 
 
@@ -267,3 +268,25 @@ def test_migration_0017_keys_the_chain_from_where_it_stands(old_release):
         assert not result.ok and result.first_broken == old + 3   # the first keyed record after the downgrade
         with pytest.raises(RuntimeError, match="does not verify"):
             _downgrade(app, "0016")                     # nor does a downgrade launder it
+
+
+def test_a_records_history_on_a_page_does_not_take_the_chains_lock(demo, make_case):
+    """The case page shows the case's history from the log: that query asks for the past only, so
+    the page's own read record waits for the commit and the chain's head is not locked meanwhile
+    (the bench saw case pages time out behind each other when it was)."""
+    from border_referral.audit.services import _PENDING
+    from border_referral.cases import services as cases
+    from border_referral.cases.models import Case
+    from tests.conftest import principal
+
+    cid = make_case()
+    with demo.test_request_context(), session_scope() as s:
+        me = principal(s, "case", "CR")
+        seq_before = s.execute(text("SELECT seq FROM audit_head")).scalar_one()
+        cases.read_case(s, me, cid)
+        history = cases.timeline(s, me, s.get(Case, cid))
+        assert [a for _at, a, _who in history][-1] == "case.create"
+        assert [r.action for r in s.info[_PENDING]] == ["case.read"]            # still waiting for the commit
+        assert s.execute(text("SELECT seq FROM audit_head")).scalar_one() == seq_before
+    with demo.app_context(), session_scope() as s:
+        assert s.execute(select(AuditRecord.action).order_by(AuditRecord.seq.desc())).scalars().first() == "case.read"

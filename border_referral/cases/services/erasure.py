@@ -30,7 +30,7 @@ def timeline(session: Session, actor, case: Case) -> list[tuple[datetime, str, s
         select(AuditRecord.at, AuditRecord.action, User.email)
         .outerjoin(User, User.id == AuditRecord.actor_id)
         .where(AuditRecord.target_type == "case_file", AuditRecord.target_id == case.id)
-        .order_by(AuditRecord.seq.desc()).limit(100)
+        .order_by(AuditRecord.seq.desc()).limit(100).execution_options(**audit.PAST_ONLY)
     ).all()
     return [(at, action, email or "-") for at, action, email in rows]
 

@@ -92,7 +92,7 @@ def read_report(session: Session, actor, data: dict) -> ReadReport:
     prefixes = or_(*(AuditRecord.action.startswith(p) for p in READ_PREFIXES))
     records = session.execute(select(AuditRecord).where(AuditRecord.actor_id == user.id, AuditRecord.at >= start,
                                                         AuditRecord.at < end, prefixes)
-                              .order_by(AuditRecord.seq).limit(ROW_LIMIT + 1)).scalars().all()
+                              .order_by(AuditRecord.seq).limit(ROW_LIMIT + 1).execution_options(**audit.PAST_ONLY)).scalars().all()
     truncated = len(records) > ROW_LIMIT
     records = [r for r in records[:ROW_LIMIT] if is_read(r.action)]
     rows = _rows(session, user.centre_id, records)

@@ -90,7 +90,7 @@ def read_plan(session: Session, actor, plan_id: str) -> PlanView:
                                .outerjoin(User, User.id == AuditRecord.actor_id)
                                .where(AuditRecord.target_type == "repatriation_plan", AuditRecord.target_id == plan.id,
                                       AuditRecord.action.in_(tuple(ACTION_LABELS)))
-                               .order_by(AuditRecord.seq.desc()).limit(100)).all()
+                               .order_by(AuditRecord.seq.desc()).limit(100).execution_options(**audit.PAST_ONLY)).all()
     return PlanView(plan, side, _centre(session, plan.host_centre_id), _centre(session, plan.home_centre_id), persons,
                     steps, shared.get("manifest"), shared.get("handover"), shared.get("reception"),
                     {"reason": shared.get("stop_reason"), "alternative": shared.get("alternative")}, follow_ups,
