@@ -11,7 +11,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: system-deps run install lock lock-upgrade test-newest lint test test-sqlite test-postgres translations compile-translations fonts browser bench clean
+.PHONY: system-deps run install lock lock-upgrade test-newest lint test test-sqlite test-postgres translations compile-translations fonts browser bench bench-smoke clean
 
 run: install
 	$(FLASK) init-db
@@ -22,8 +22,9 @@ run: install
 install: system-deps $(STAMP) fonts $(MO)
 
 # Debian packages: ICU's headers for PyICU; Pango/HarfBuzz and the Noto fonts for the PDFs
-# (WeasyPrint shapes Thai, Burmese and Lao with them); poppler-utils to look at PDFs in the tests.
-DEBS := libicu-dev pkg-config build-essential libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core poppler-utils
+# (WeasyPrint shapes Thai, Burmese and Lao with them); poppler-utils to look at PDFs in the tests;
+# wrk for the benchmarks (and their smoke test in the suite).
+DEBS := libicu-dev pkg-config build-essential libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core poppler-utils wrk
 system-deps:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS); }
@@ -92,7 +93,7 @@ test: install browser
 # a deliberate exception carries a `# nosec` comment saying why).
 lint: $(STAMP)
 	@echo "== lint: ruff and bandit"
-	$(BIN)/ruff check --quiet border_referral tests migrations
+	$(BIN)/ruff check --quiet border_referral tests migrations bench
 	$(BIN)/bandit --quiet --recursive border_referral --severity-level medium
 
 test-sqlite:
@@ -103,8 +104,24 @@ test-postgres:
 	@echo "== test suite on PostgreSQL ($(PG_TEST_URL))"
 	BR_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest -q
 
-bench:
-	@echo "no benchmarks yet"
+# Benchmarks (bench/, docs/PERFORMANCE.md): load realistic volume into build/bench/<database>/ through
+# the real services, then wrk against the app under gunicorn (config/gunicorn.conf.py) on 127.0.0.1,
+# with a hello-world app under the same settings as the ceiling; writes bench/results.json. Full scale
+# by default (100,000 cases); smaller with e.g. BENCH_CASES=10000 BENCH_REFERRALS=2000 BENCH_PLANS=500
+# BENCH_ATTACHMENTS=5000, shorter with BENCH_DURATION=5 (seconds per scenario).
+WRK_INSTALL = command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+bench: install
+	@$(WRK_INSTALL)
+	$(BIN)/python -m bench.generate --name sqlite
+	$(BIN)/python -m bench.generate --name postgresql --database-url $(PG_TEST_URL)
+	$(BIN)/python -m bench.run --name sqlite --name postgresql
+
+# Seconds long: the generator at a tiny scale and one scenario, so that the bench cannot rot (the
+# suite runs the same in tests/bench/test_bench_smoke.py).
+bench-smoke: install
+	@$(WRK_INSTALL)
+	$(BIN)/python -m bench.generate --name smoke --cases 20 --referrals 7 --plans 2 --meetings 2 --attachment-records 4 --files 2 --batch 10
+	$(BIN)/python -m bench.run --name smoke --duration 2 --scenario api_case_get --results build/bench/smoke-results.json
 
 clean:
 	rm -rf build .pytest_cache tests/browser/artifacts
