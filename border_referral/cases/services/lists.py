@@ -19,19 +19,23 @@ from ...util import is_id
 from ..models import IDENTITY, Case, CaseIndex
 from ._access import READ_ROLES, VIEW_ROLES, WRITE_ROLES, visible_groups, case_vault, PAGE_SIZE, SORTS
 
+
 # ---------------------------------------------------------------- lists and search
 
 MAX_PAGE = 1_000_000  # pages of PAGE_SIZE cases: more than any centre will have, far below a 64-bit OFFSET
+
 
 @dataclass
 class CaseRow:
     case: Case
     full_name: str | None
 
+
 @dataclass
 class CasePage:
     rows: list[CaseRow]
     next_page: int | None
+
 
 def _rows(session: Session, actor, cases: list[Case], action: str) -> list[CaseRow]:
     """Names for a list, if the caller may see them: one audit record for the page."""
@@ -46,6 +50,7 @@ def _rows(session: Session, actor, cases: list[Case], action: str) -> list[CaseR
     audit.record(session, actor, action, ("case_file", None), {"cases": [c.id for c in cases]}, read=True)
     return rows
 
+
 def _name_or_none(session: Session, case: Case) -> str | None:
     """One damaged record (a key or a field that no longer decrypts) must not take the whole list
     or search down: its row shows the case number without a name; the vault has logged the failure."""
@@ -53,6 +58,7 @@ def _name_or_none(session: Session, case: Case) -> str | None:
         return case_vault(session, case).decrypt_unaudited(case, ["full_name"])["full_name"]
     except (IntegrityFailure, KeyUnavailable):
         return None
+
 
 def list_cases(session: Session, actor, *, status=None, nationality=None, exploitation_type=None,
                mine: bool = False, sort: str = "newest", page: int = 1) -> CasePage:
@@ -75,11 +81,13 @@ def list_cases(session: Session, actor, *, status=None, nationality=None, exploi
     more = len(cases) > PAGE_SIZE
     return CasePage(_rows(session, actor, cases[:PAGE_SIZE], "case.list"), page + 1 if more else None)
 
+
 def search(session: Session, actor, query: str) -> list[CaseRow]:
     """Exact search on names (any script, Zawgyi repaired, Latin spelling folded) and id numbers,
     through the blind index: only the caller's centre, nothing decrypted to find them."""
     require_role(actor, *READ_ROLES)
     return _rows(session, actor, _indexed(session, actor, query, field="q"), "case.search")
+
 
 def _indexed(session: Session, actor, query: str, *, field: str) -> list[Case]:
     query = (query or "").strip()
@@ -95,6 +103,7 @@ def _indexed(session: Session, actor, query: str, *, field: str) -> list[Case]:
     return session.execute(
         select(Case).where(Case.id.in_(ids), Case.erased_at.is_(None)).order_by(Case.created_at.desc()).limit(50)
     ).scalars().all()
+
 
 def find_for_picker(session: Session, actor, query: str, *, exclude: set[str] | None = None) -> list[CaseRow]:
     """Cases of the caller's centre to add to a group (a group referral, a repatriation plan): by
@@ -115,6 +124,7 @@ def find_for_picker(session: Session, actor, query: str, *, exclude: set[str] | 
     keep.sort(key=lambda c: c.case_number)
     return _rows(session, actor, keep[:50], "case.search")
 
+
 def rows_by_ids(session: Session, actor, ids) -> list[CaseRow]:
     """The caller's own cases among `ids` (others are silently left out), with names if the caller
     may see them: what a picker keeps showing as chosen while the user searches for more."""
@@ -125,6 +135,7 @@ def rows_by_ids(session: Session, actor, ids) -> list[CaseRow]:
     cases = session.execute(select(Case).where(Case.id.in_(ids), Case.centre_id == actor.centre_id,
                                                Case.erased_at.is_(None)).order_by(Case.case_number)).scalars().all()
     return _rows(session, actor, cases, "case.list")
+
 
 def picker(session: Session, actor, *, chosen_ids, find: str | None = None, searching: bool = False,
            exclude: set[str] | None = None) -> dict:
@@ -137,11 +148,13 @@ def picker(session: Session, actor, *, chosen_ids, find: str | None = None, sear
         found = find_for_picker(session, actor, find or "", exclude=exclude | {row.case.id for row in chosen})
     return {"chosen": chosen, "found": found, "find": find or "", "searched": searching and bool((find or "").strip())}
 
+
 def count_by_status(session: Session, actor) -> dict[str, int]:
     require_role(actor, *VIEW_ROLES)
     rows = session.execute(select(Case.status, func.count()).where(
         Case.centre_id == actor.centre_id, Case.erased_at.is_(None)).group_by(Case.status)).all()
     return dict(rows)
+
 
 def assignable_users(session: Session, actor) -> list[User]:
     require_role(actor, *VIEW_ROLES)
