@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Optional
 
+from sqlalchemy import Index
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -34,6 +35,10 @@ class Case(SQLModel, table=True):
     Ciphertext column sealed under the case's own data key."""
 
     __tablename__ = "case_file"
+    # The case list walks a centre's cases newest first, with or without a status, and counts them by
+    # status: without these the database sorts every case of the centre on each page (issue 15).
+    __table_args__ = (Index("ix_case_file_centre_created", "centre_id", "created_at"),
+                      Index("ix_case_file_centre_status_created", "centre_id", "status", "created_at"))
     __encrypted__: ClassVar[dict[str, str]] = {
         "full_name": IDENTITY, "latin_name": IDENTITY, "aliases": IDENTITY, "date_of_birth": IDENTITY,
         "age_estimate": IDENTITY, "ethnicity": IDENTITY, "languages": IDENTITY, "id_documents": IDENTITY,
