@@ -57,10 +57,15 @@ def index():
     which = args.get("box") if args.get("box") in ("inbox", "outbox") else "inbox"
     state = args.get("state") if args.get("state") in STATES else None
     purpose = args.get("purpose") if args.get("purpose") in PURPOSES else None
-    rows = services.box(get_session(), current_user, which, state=state, purpose=purpose,
-                        overdue=args.get("overdue") == "1")
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, next_page = services.box_page(get_session(), current_user, which, page, state=state, purpose=purpose,
+                                        overdue=args.get("overdue") == "1")
     return render_template("referrals/list.html", rows=rows, box=which, state=state, purpose=purpose,
-                           overdue=args.get("overdue") == "1", states=STATES, purposes=PURPOSES, **_common())
+                           overdue=args.get("overdue") == "1", states=STATES, purposes=PURPOSES,
+                           page=page, next_page=next_page, **_common())
 
 
 @bp.route("/new/<case_id>", methods=["GET", "POST"])

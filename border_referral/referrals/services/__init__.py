@@ -16,14 +16,14 @@ from ._common import (ACT_ROLES, MAX_MESSAGE, READ_ROLES, TRANSITIONS, StateConf
                       overdue_kinds)
 from .creating import create_referral, shareable_for
 from .lifecycle import erase_for_case, escalate, own_references, partners_for_referral, purge
-from .reading import ReferralView, Row, box, counts, may_refer, of_case, preview, read_referral
+from .reading import ReferralView, Row, box, box_page, counts, may_refer, of_case, preview, read_referral
 from .subject import SharedWith, cases_with_open_referrals, references_by_id, shared_about_case
 from .thread import add_attachment, add_message, read_attachment
 from .transitions import allowed_actions, group_cases, perform
 
 __all__ = [
     "ACT_ROLES", "MAX_MESSAGE", "READ_ROLES", "TRANSITIONS", "ReferralView", "Row", "StateConflict",
-    "add_attachment", "add_message", "allowed_actions", "box", "counts", "create_referral",
+    "add_attachment", "add_message", "allowed_actions", "box", "box_page", "counts", "create_referral",
     "deadline_days", "erase_for_case", "escalate", "group_cases", "may_refer", "notify", "of_case",
     "overdue_kinds", "own_references", "partners_for_referral", "perform", "preview", "purge",
     "read_attachment", "read_referral", "shareable_for",

@@ -95,8 +95,22 @@ class Row:
     overdue: list[str]
 
 
+BOX_PAGE = 50        # referrals on one page of the inbox or outbox
+BOX_MAX_PAGE = 10_000
+
+
+def box_page(session: Session, actor, which: str, page: int = 1, **filters) -> tuple[list[Row], int | None]:
+    """One page of the inbox or outbox (newest change first) and the number of the next page, if
+    any. A centre's box holds thousands of referrals over the years: a page of 50 is what staff read
+    (and what the browser renders quickly)."""
+    if not 1 <= page <= BOX_MAX_PAGE:
+        raise ValidationError(_l("Enter a page number from 1 to %(n)s.", n=BOX_MAX_PAGE), field="page")
+    rows = box(session, actor, which, offset=(page - 1) * BOX_PAGE, limit=BOX_PAGE + 1, **filters)
+    return rows[:BOX_PAGE], (page + 1 if len(rows) > BOX_PAGE else None)
+
+
 def box(session: Session, actor, which: str, *, state=None, purpose=None, overdue: bool = False,
-        now: datetime | None = None) -> list[Row]:
+        now: datetime | None = None, offset: int = 0, limit: int = 500) -> list[Row]:
     """The inbox (to the caller's centre; no drafts or withdrawn ones) or the outbox (from it)."""
     require_role(actor, *READ_ROLES)
     if which not in ("inbox", "outbox"):
@@ -118,7 +132,7 @@ def box(session: Session, actor, which: str, *, state=None, purpose=None, overdu
     if overdue:
         q = q.where(Referral.state.in_(OPEN_STATES), or_(
             (Referral.state == "sent") & (Referral.ack_due_at < now), Referral.response_due_at < now))
-    refs = session.execute(q.order_by(Referral.updated_at.desc()).limit(500)).scalars().all()
+    refs = session.execute(q.order_by(Referral.updated_at.desc(), Referral.id).offset(offset).limit(limit)).scalars().all()
     centres = {c.id: c for c in session.execute(select(Centre)).scalars()}
     return [Row(r, centres[r.to_centre_id if which == "outbox" else r.from_centre_id], overdue_kinds(r, now))
             for r in refs]
