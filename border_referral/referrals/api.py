@@ -112,24 +112,29 @@ def create():
 
 
 BOX_PARAMS = [{"name": n, "in": "query", "required": n == "box", "schema": {"type": "string"}}
-              for n in ("box", "state", "purpose", "overdue")]
+              for n in ("box", "state", "purpose", "overdue", "page")]
 
 
 @bp.get("/referrals")
-@documented("The centre's inbox or outbox (box=inbox|outbox; filters state, purpose, overdue=1)",
+@documented("The centre's inbox or outbox, 50 a page, newest change first (box=inbox|outbox; filters "
+            "state, purpose, overdue=1; page; `next` is the next page's number)",
             parameters=BOX_PARAMS, responses={200: ("Referrals", None)}, tag="referrals")
 def list_():
     args = request.args
     which = args.get("box", "inbox")
-    rows = services.box(get_session(), current_user, which, state=args.get("state") or None,
-                        purpose=args.get("purpose") or None, overdue=args.get("overdue") in ("1", "true"))
+    try:
+        page = int(args.get("page", "1"))
+    except ValueError:
+        raise ValidationError(_("Enter a whole number."), field="page") from None
+    rows, nxt = services.box_page(get_session(), current_user, which, page, state=args.get("state") or None,
+                                  purpose=args.get("purpose") or None, overdue=args.get("overdue") in ("1", "true"))
     me = current_user.centre_code
     items = []
     for row in rows:
         r = row.referral
         frm, to = (me, row.partner.code) if which == "outbox" else (row.partner.code, me)
         items.append(_summary(r, frm, to, "sender" if which == "outbox" else "receiver"))
-    return jsonify({"items": items, "next": None})
+    return jsonify({"items": items, "next": str(nxt) if nxt else None})
 
 
 @bp.get("/referrals/<referral_id>")

@@ -38,3 +38,16 @@ def test_the_inbox_page_links_to_the_next_and_previous_pages_with_its_filters(si
     assert 'rel="prev"' in last and 'rel="next"' not in last
     assert web.get("/referrals/?box=inbox&page=abc").status_code == 200          # a bad number: the first page
     assert web.get("/referrals/?box=inbox&page=99999999").status_code == 422     # refused, not a 500
+
+
+def test_the_api_box_is_paged_with_next(token_for, demo, five_sent):
+    client, headers = demo.test_client(), {"Authorization": f"Bearer {token_for('case', 'TL')}"}
+    seen, page = [], "1"
+    while page:
+        body = client.get(f"/api/v1/referrals?box=inbox&page={page}", headers=headers).json
+        seen += [item["id"] for item in body["items"]]
+        page = body["next"]
+    assert seen == list(reversed(five_sent))
+    for bad in ("abc", "0", "99999999999999999999"):
+        r = client.get(f"/api/v1/referrals?box=inbox&page={bad}", headers=headers)
+        assert r.status_code == 422 and r.json["error"]["field"] == "page", bad
