@@ -18,7 +18,8 @@ from .models import GENESIS, AuditCheckpoint, AuditHead, AuditRecord
 _PENDING = "br_audit_pending"
 _CHECKPOINT_LINES = "br_audit_checkpoint_lines"
 # Execution options of a query of the log that wants only the records already committed.
-PAST_ONLY = {"br_audit_past_only": True}
+_PAST_ONLY_OPTION = "br_audit_past_only"
+PAST_ONLY = {_PAST_ONLY_OPTION: True}
 
 
 def _config(name: str, default):
@@ -180,7 +181,7 @@ def _before_reading_the_log(state) -> None:
     asks only for the past (`PAST_ONLY`: a page's history of a record, which must not take the
     chain's lock before its commit)."""
     if state.is_select and state.session.info.get(_PENDING) and not state.execution_options.get(
-            "br_audit_past_only") and any(
+            _PAST_ONLY_OPTION) and any(
             m.class_ in (AuditRecord, AuditHead) for m in state.all_mappers):
         flush_pending(state.session)
 
@@ -212,9 +213,8 @@ def checkpoint(session: Session) -> AuditCheckpoint | None:
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
     if head is None or head.seq == 0:
         return None
-    rec = session.get(AuditRecord, head.seq)
-    return _checkpoint(session, head.seq, head.last_hash, rec.key_version if rec and rec.key_version
-                       else keyring().ensure_audit_key(head.seq + 1))
+    # The active audit key (made now, keying from the next record, if the log is all older records).
+    return _checkpoint(session, head.seq, head.last_hash, keyring().ensure_audit_key(head.seq + 1))
 
 
 @dataclass

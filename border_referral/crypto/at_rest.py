@@ -11,8 +11,8 @@ ciphertext moved to another row or field does not open.
 A model opts in by declaring
 
     __encrypted__ = ("title", "description")   # Ciphertext columns
-    key_id: Optional[str]                            # its data key
-    __seal_id__ = "id"                               # the column that names the row in the AAD
+    key_id: Optional[str]                       # its data key
+    __seal_id__ = "id"                          # the column that names the row in the AAD
 
 and registering how its key is found (`register(Model, key_of)`; key_of(session, obj) returns the
 key id, creating one with `new_key` when the record family has none yet). Services then read and

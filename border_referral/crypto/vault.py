@@ -6,10 +6,10 @@ write the audit record of the read (actor, action, target and the names of the f
 content). Services open a vault only after their permission check.
 
 `decrypt_unaudited` is the exception, named so that it stands out in review: only for working
-documents sealed at rest whose reads are not audited one by one (crypto.at_rest: meeting records), for values that
-are never shown to anyone (recomputing derived fields after an update, copying shared fields into a
-referral package whose sending is itself audited), or for a list spread over many vaults whose
-caller records the one audit record of the page itself.
+documents sealed at rest whose reads are not audited one by one (crypto.at_rest: meeting records),
+for values that are never shown to anyone (recomputing derived fields after an update, copying
+shared fields into a referral package whose sending is itself audited), or for a list spread over
+many vaults whose caller records the one audit record of the page itself.
 """
 from __future__ import annotations
 

@@ -49,7 +49,6 @@ def forget_erased_case(case: Case, *, session: Session) -> None:
                     setattr(record, field, blotted)
                     changed.append(field)
             if changed:
-                session.add(record)
-                ident = record.meeting_id if model is Minutes else record.id
+                ident = getattr(record, getattr(model, "__seal_id__", "id"))   # Minutes are named by their meeting
                 audit.record(session, None, f"{record.__tablename__}.case_erased", (record.__tablename__, ident),
                              {"reason": "case_erased", "fields": changed})
