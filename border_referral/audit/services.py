@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..crypto.envelope import keyring
@@ -80,8 +80,25 @@ def _target(target: Any) -> tuple[str | None, str | None]:
     return kind, (None if ident is None else str(ident))
 
 
+@dataclass
+class Pending:
+    """A record of the unit of work, not yet numbered: plain data until `_write_pending` inserts it
+    (building an ORM instance per record cost more than hashing and writing it)."""
+    at: datetime
+    actor_id: str | None
+    actor_centre: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    details: str
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+    key_version: int | None = None
+
+
 def record(session: Session, actor: Any, action: str, target: Any = None, details: dict | None = None, *,
-           read: bool = False) -> AuditRecord:
+           read: bool = False) -> Pending:
     """Add one record to the unit of work. `actor` is a User (or None for the system / an anonymous
     caller); `target` a model instance or a (type, id) tuple; `details` ids and codes only.
 
@@ -108,10 +125,8 @@ def record(session: Session, actor: Any, action: str, target: Any = None, detail
         centre = session.get(Centre, actor.centre_id)
         actor_centre = centre.code if centre else None
     kind, ident = _target(target)
-    rec = AuditRecord(seq=0, at=utcnow(), actor_id=actor_id, actor_centre=actor_centre, action=action,
-                      target_type=kind, target_id=ident,
-                      details=json.dumps(details, sort_keys=True, ensure_ascii=False, default=str),
-                      prev_hash="", hash="")
+    rec = Pending(at=utcnow(), actor_id=actor_id, actor_centre=actor_centre, action=action, target_type=kind,
+                  target_id=ident, details=json.dumps(details, sort_keys=True, ensure_ascii=False, default=str))
     session.info.setdefault(_PENDING, []).append(rec)
     return rec
 
@@ -125,23 +140,30 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     n = len(pending)
-    with session.no_autoflush:
-        if session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + n)).rowcount == 0:
-            session.add(AuditHead(id=1, seq=n, last_hash=GENESIS))
-            session.flush([])
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1)
-                               .execution_options(populate_existing=True)).scalar_one()
-    first = head.seq - n + 1
+    conn = session.connection()  # plain SQL on the unit of work's connection: nothing for the ORM to flush
+    head_table = AuditHead.__table__
+    head = conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq + n)
+                        .returning(head_table.c.seq, head_table.c.last_hash)).first()
+    if head is None:
+        conn.execute(insert(head_table).values(id=1, seq=n, last_hash=GENESIS))
+        head = (n, GENESIS)
+    last, prev = head
+    first = last - n + 1
     version = keyring().ensure_audit_key(first)
-    prev = head.last_hash
     for offset, rec in enumerate(pending):
         rec.seq, rec.prev_hash, rec.key_version = first + offset, prev, version
         rec.hash = prev = _hash(rec)
-    head.last_hash = prev
-    session.add_all(pending)
+    conn.execute(insert(AuditRecord.__table__), [_row(rec) for rec in pending])
+    conn.execute(update(head_table).where(head_table.c.id == 1).values(last_hash=prev))
     every = _config("AUDIT_CHECKPOINT_EVERY", 0)
-    if every and (first - 1) // every != head.seq // every:
-        _checkpoint(session, head.seq, head.last_hash, version)
+    if every and (first - 1) // every != last // every:
+        _checkpoint(session, last, prev, version)
+
+
+def _row(rec: Pending) -> dict:
+    return {"seq": rec.seq, "at": rec.at, "actor_id": rec.actor_id, "actor_centre": rec.actor_centre,
+            "action": rec.action, "target_type": rec.target_type, "target_id": rec.target_id, "details": rec.details,
+            "prev_hash": rec.prev_hash, "hash": rec.hash, "key_version": rec.key_version}
 
 
 def flush_pending(session: Session) -> None:
@@ -153,6 +175,8 @@ def flush_pending(session: Session) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    if session.info.get(_PENDING):
+        session.flush()  # the change first, its records after (the head is locked for the shortest time)
     _write_pending(session)
 
 
@@ -210,7 +234,8 @@ def _checkpoint(session: Session, seq: int, hash_: str, version: int) -> AuditCh
 def checkpoint(session: Session) -> AuditCheckpoint | None:
     """Sign the chain's head now (`flask audit checkpoint`, e.g. from cron); None for an empty log."""
     flush_pending(session)
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
     if head is None or head.seq == 0:
         return None
     # The active audit key (made now, keying from the next record, if the log is all older records).
@@ -301,7 +326,8 @@ def verify(session: Session, batch: int = 1000, checkpoints=None) -> VerifyResul
         prev = rec.hash
         expected_seq += 1
         checked += 1
-    head = session.get(AuditHead, 1)
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1)
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return VerifyResult(False, checked, expected_seq, "newest records missing")
     if wanted and max(wanted) > checked:

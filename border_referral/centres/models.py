@@ -153,3 +153,13 @@ class PartnershipApproval(SQLModel, table=True):
     decision: str = Field(max_length=16)  # "approved" | "rejected"
     user_id: Optional[str] = Field(default=None, max_length=36)
     decided_at: datetime = Field(default_factory=utcnow)
+
+
+class ReferenceStamp(SQLModel, table=True):
+    """One row: a random stamp that changes with every change to reference data (centres/cache.py).
+    Each process keeps the reference data it last read under the stamp it read; a new stamp means
+    read again. A random value, not a counter, so that a stamp never comes back with other rows
+    (a database emptied and filled again, a backup put back)."""
+    __tablename__ = "reference_stamp"
+    id: int = Field(default=1, primary_key=True)
+    stamp: str = Field(max_length=32)

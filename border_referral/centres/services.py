@@ -18,7 +18,7 @@ from sqlmodel import Session
 from .. import audit, inputs
 from ..auth.permissions import require_role
 from ..errors import Conflict, NotFound, ValidationError
-from . import jurisdictions
+from . import cache, jurisdictions
 from .models import LANGS, Centre, CentreCrossing, Country, CrossingPoint, Partnership, PartnershipMember
 
 CODE_RE = {
@@ -33,22 +33,19 @@ NETWORK_ADMIN = "network_admin"
 # ---------------------------------------------------------------- reading
 
 def countries(session: Session) -> list[Country]:
-    return session.execute(select(Country).order_by(Country.code)).scalars().all()
+    return sorted(cache.objects(session, Country), key=lambda c: c.code)
 
 
 def centres(session: Session, active_only: bool = False) -> list[Centre]:
-    q = select(Centre).order_by(Centre.code)
-    if active_only:
-        q = q.where(Centre.active.is_(True))
-    return session.execute(q).scalars().all()
+    return sorted((c for c in cache.objects(session, Centre) if c.active or not active_only), key=lambda c: c.code)
 
 
 def crossings(session: Session) -> list[CrossingPoint]:
-    return session.execute(select(CrossingPoint).order_by(CrossingPoint.code)).scalars().all()
+    return sorted(cache.objects(session, CrossingPoint), key=lambda c: c.code)
 
 
 def partnerships(session: Session) -> list[Partnership]:
-    return session.execute(select(Partnership).order_by(Partnership.code)).scalars().all()
+    return sorted(cache.objects(session, Partnership), key=lambda p: p.code)
 
 
 def by_code(session: Session, model, code: str):
@@ -59,47 +56,36 @@ def by_code(session: Session, model, code: str):
 
 
 def members(session: Session, partnership_id: int) -> list[Centre]:
-    return session.execute(
-        select(Centre).join(PartnershipMember, PartnershipMember.centre_id == Centre.id)
-        .where(PartnershipMember.partnership_id == partnership_id).order_by(Centre.code)
-    ).scalars().all()
-
-
-def crossings_of(session: Session, centre_id: int) -> list[CrossingPoint]:
-    return session.execute(
-        select(CrossingPoint).join(CentreCrossing, CentreCrossing.crossing_id == CrossingPoint.id)
-        .where(CentreCrossing.centre_id == centre_id).order_by(CrossingPoint.code)
-    ).scalars().all()
+    ids = {r["centre_id"] for r in cache.rows(session, PartnershipMember) if r["partnership_id"] == partnership_id}
+    return [c for c in centres(session) if c.id in ids]
 
 
 def crossings_by_centre(session: Session, centre_ids) -> dict[int, list[CrossingPoint]]:
-    """The crossings of several centres in one query (a list of centres, not one query per centre)."""
+    """The crossings of several centres (from the reference data in memory: no query per centre)."""
     out: dict[int, list[CrossingPoint]] = {cid: [] for cid in centre_ids}
-    rows = session.execute(
-        select(CentreCrossing.centre_id, CrossingPoint).join(CrossingPoint, CentreCrossing.crossing_id == CrossingPoint.id)
-        .where(CentreCrossing.centre_id.in_(list(out))).order_by(CrossingPoint.code)).all()
-    for centre_id, crossing in rows:
-        out[centre_id].append(crossing)
+    by_id = {c.id: c for c in crossings(session)}
+    for r in cache.rows(session, CentreCrossing):
+        if r["centre_id"] in out and r["crossing_id"] in by_id:
+            out[r["centre_id"]].append(by_id[r["crossing_id"]])
+    for found in out.values():
+        found.sort(key=lambda c: c.code)
     return out
 
 
+def crossings_of(session: Session, centre_id: int) -> list[CrossingPoint]:
+    return crossings_by_centre(session, [centre_id])[centre_id]
+
+
 def partnerships_of(session: Session, centre_id: int) -> list[Partnership]:
-    return session.execute(
-        select(Partnership).join(PartnershipMember, PartnershipMember.partnership_id == Partnership.id)
-        .where(PartnershipMember.centre_id == centre_id, Partnership.active.is_(True)).order_by(Partnership.code)
-    ).scalars().all()
+    ids = {r["partnership_id"] for r in cache.rows(session, PartnershipMember) if r["centre_id"] == centre_id}
+    return [p for p in partnerships(session) if p.id in ids and p.active]
 
 
 def partners_of(session: Session, centre_id: int) -> list[Centre]:
-    """The centres this centre works with: fellow members of its active partnerships."""
-    mine = select(PartnershipMember.partnership_id).join(
-        Partnership, Partnership.id == PartnershipMember.partnership_id
-    ).where(PartnershipMember.centre_id == centre_id, Partnership.active.is_(True))
-    return session.execute(
-        select(Centre).join(PartnershipMember, PartnershipMember.centre_id == Centre.id)
-        .where(PartnershipMember.partnership_id.in_(mine), Centre.id != centre_id, Centre.active.is_(True))
-        .distinct().order_by(Centre.code)
-    ).scalars().all()
+    """The centres this centre works with: active fellow members of its active partnerships."""
+    mine = {p.id for p in partnerships_of(session, centre_id)}
+    ids = {r["centre_id"] for r in cache.rows(session, PartnershipMember) if r["partnership_id"] in mine}
+    return [c for c in centres(session, active_only=True) if c.id in ids and c.id != centre_id]
 
 
 def are_partners(session: Session, centre_a: int, centre_b: int) -> bool:

@@ -40,12 +40,13 @@ def dump(app) -> dict[str, list[tuple]]:
 
 
 def is_empty(app) -> bool:
-    """No rows anywhere (the audit chain's head as a migration leaves it) and no stored file."""
+    """No rows anywhere (the audit chain's head and the reference stamp as the migrations leave
+    them) and no stored file."""
     with app.extensions["br_engine"].connect() as conn:
         md = MetaData()
         md.reflect(bind=conn)
         for table in md.sorted_tables:
-            if table.name == "alembic_version":
+            if table.name in ("alembic_version", "reference_stamp"):
                 continue
             query = select(func.count()).select_from(table)
             if table.name == "audit_head":
