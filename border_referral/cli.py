@@ -42,13 +42,21 @@ def register(app: Flask) -> None:
         click.echo("Database schema is up to date.")
 
     @app.cli.command("seed-demo")
-    def seed_demo():
-        """Load the demo centres, partnerships, crossings and users (idempotent)."""
+    @click.option("--without-story", is_flag=True, help="Only the centres, partnerships, crossings and accounts.")
+    def seed_demo(without_story):
+        """Load the demo centres, partnerships, crossings and users, and the demo's invented cases,
+        referrals, repatriations and meetings (idempotent)."""
         from .demo import DEMO_PASSWORD, demo_accounts, seed
 
         with session_scope() as s:
             added = seed(s)
         click.echo("Demo data: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+        if not without_story:
+            from .demo_story import tell
+
+            with current_app.test_request_context(), session_scope() as s:
+                story = tell(s)
+            click.echo("Demo story: " + (", ".join(f"{k} +{v}" for k, v in story.items()) if story else "already loaded"))
         click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
         for email, code, roles in demo_accounts():
             click.echo(f"  {email:48} {code}  {','.join(roles)}")

@@ -4,7 +4,9 @@
 - a feature imports shared parts and, of the features before it, only their public modules
   (`services`, `labels`, `models`), never their views, forms, api, cli, templates' helpers or
   any private name (`_something`), and never a feature after it;
-- referrals are reached from outside only through `referrals.services`.
+- referrals are reached from outside only through `referrals.services`;
+- the demo's story stands above every feature, like the app factory: it tells its story through
+  the features' services, and imports nothing else of theirs.
 
 The rule walks the imports of every module of border_referral with `ast` (imports inside functions
 included), so it fails on a forbidden import wherever it is written."""
@@ -23,6 +25,8 @@ ORDER = ("cases", "screening", "referrals", "repatriation", "meetings", "privacy
 PUBLIC = {"services", "labels", "models"}
 # Reached from outside only through its services.
 SERVICES_ONLY = {"referrals"}
+# Above every feature: may use any feature's services, and only those.
+TOP = {"border_referral.demo_story"}
 
 
 def part_of(module: str) -> str | None:
@@ -69,6 +73,10 @@ def violations_of(module: str, source: str, is_package: bool) -> list[str]:
             if other is None or other == own:
                 continue
             where = f"{module}:{line} imports {full}"
+            if module in TOP:
+                if full.split(".")[2:3] != ["services"]:
+                    problems.append(f"{where}: the demo's story uses only the features' services")
+                continue
             if own is None:
                 problems.append(f"{where}: a shared part imports the feature {other}")
                 continue
@@ -121,6 +129,8 @@ def test_every_import_follows_the_arrows():
     ("border_referral.screening.views", "from ..cases.labels import _secret"),
     ("border_referral.meetings.services.agenda_items", "from ...referrals import labels"),
     ("border_referral.notifications.services", "import border_referral.referrals.services"),
+    ("border_referral.demo_story", "from .cases.models import Case"),
+    ("border_referral.demo", "from .cases import services"),
 ])
 def test_a_forbidden_import_is_caught(module, source):
     assert violations_of(module, source, module.endswith("__init__")), source
@@ -132,6 +142,7 @@ def test_a_forbidden_import_is_caught(module, source):
     ("border_referral.meetings.services.agenda_items", "from ...referrals import services as referrals"),
     ("border_referral.referrals.services", "from ..notifications.services import notify_centre"),
     ("border_referral.cases.views", "from ..sections import case_page"),
+    ("border_referral.demo_story", "from .meetings import services as meetings"),
 ])
 def test_an_allowed_import_passes(module, source):
     assert violations_of(module, source, module.endswith("__init__")) == []

@@ -11,13 +11,25 @@ from ..database import get_session
 from ..files import responses
 from ..errors import Conflict, ServiceError
 from ..i18n import current_locale
-from ..sections import case_page
+from ..sections import case_page, home_page
 from ..web import show_service_error
 from . import labels, services
 from .forms import AttachmentForm, CaseForm, EraseForm, NoteForm, SearchForm
 from .models import EXPLOITATION_TYPES, STATUSES
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/cases")
+
+
+def _home_section(session, actor) -> dict | None:
+    counts = services.assigned_to_me(session, actor)
+    if counts is None:
+        return None
+    return {"counts": [(status, labels.STATUS[status], counts[status]) for status in STATUSES if counts.get(status)],
+            "total": sum(counts.values())}
+
+
+# First on the home page: a case worker's own cases (counts only: no name is read for it).
+home_page.register("cases", order=5, template="cases/_home_section.html", context=_home_section)
 
 
 def _prepare(form: CaseForm) -> CaseForm:

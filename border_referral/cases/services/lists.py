@@ -156,6 +156,17 @@ def count_by_status(session: Session, actor) -> dict[str, int]:
     return dict(rows)
 
 
+def assigned_to_me(session: Session, actor) -> dict[str, int] | None:
+    """The caller's own cases still in hand (not closed), counted by status, for the home page: no
+    names, so nothing is decrypted or read. None for someone who is not given cases."""
+    if not actor.has_role(*WRITE_ROLES):
+        return None
+    rows = session.execute(select(Case.status, func.count()).where(
+        Case.centre_id == actor.centre_id, Case.assigned_to_id == actor.id, Case.erased_at.is_(None),
+        Case.status != "closed").group_by(Case.status)).all()
+    return dict(rows)
+
+
 def assignable_users(session: Session, actor) -> list[User]:
     require_role(actor, *VIEW_ROLES)
     from ...auth.models import UserRole
