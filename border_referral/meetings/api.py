@@ -64,12 +64,16 @@ class MeetingOut(SQLModel):
 
 
 
-def meeting_json(m) -> dict:
+def meeting_json(m, issued: int | None | bool = False) -> dict:
+    """A meeting; `agenda_version` is the version of the agenda the partners know (0 while it is a
+    draft: see services.issued_versions), `version` the one to send back with a change (the lock)."""
     session = get_session()
+    if issued is False:
+        issued = services.issued_version(session, m)
     return {"id": m.id, "number": m.number, "year": m.year, "state": m.state, "starts_at": iso_utc(m.starts_at),
             "venue": m.venue, "partnership": session.get(Partnership, m.partnership_id).code,
             "host": session.get(Centre, m.host_centre_id).code, "languages": m.language_list,
-            "agenda_version": m.agenda_version, "version": m.version,
+            "agenda_version": issued or 0, "version": m.version,
             "chair": {"name": m.chair_name,
                       "centre": session.get(Centre, m.chair_centre_id).code if m.chair_centre_id else None}}
 
@@ -102,8 +106,10 @@ def create():
 @bp.get("/meetings")
 @documented("Meetings of the caller's partnerships", responses={200: ("Meetings", None)}, tag="meetings")
 def list_():
-    return jsonify({"items": [meeting_json(m) for m, _p, _h in services.meetings(get_session(), current_user)],
-                    "next": None})
+    session = get_session()
+    rows = [m for m, _p, _h in services.meetings(session, current_user)]
+    issued = services.issued_versions(session, rows)
+    return jsonify({"items": [meeting_json(m, issued[m.id]) for m in rows], "next": None})
 
 
 @bp.get("/meetings/<meeting_id>")

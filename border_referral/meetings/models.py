@@ -62,6 +62,9 @@ class Meeting(SQLModel, table=True):
     venue: str = sealed()
     languages: str = Field(default="", max_length=40)   # "th,my,en"
     state: str = Field(default="agenda_open", max_length=20, index=True)
+    # Every change of the agenda counts here (a proposal, a decision, a placing): internal only. The
+    # version shown to people is that of the agenda sent out (services.issued_versions); the lock of
+    # the row is `version`.
     agenda_version: int = Field(default=1)
     # Sections 2 and 3 as they stood when the agenda closed: {"minutes_of": id, "actions": [ids]}.
     arising: Optional[str] = sealed(True, default=None)   # JSON; the actions' titles too

@@ -124,10 +124,12 @@ def _page(meeting_id, refused=None):
     if chair is not refused:
         chair.chair_name.data, chair.version.data = m.chair_name, m.version
         chair.chair_centre.data = (chair_centre or session.get(Centre, m.host_centre_id)).code
+    proposals = services.proposals(session, current_user, m.id)
     return render_template(
         "meetings/view.html", m=m, partnership=partnership, centres=centres, allowed=allowed,
+        agenda_version=services.issued_version(session, m), proposers=services.proposed_by(session, proposals),
         host=session.get(Centre, m.host_centre_id), title=labels.meeting_title(m, partnership, current_user.locale or "en"),
-        sections=sections, proposals=services.proposals(session, current_user, m.id),
+        sections=sections, proposals=proposals,
         people=services.participants(session, current_user, m.id), mins=mins, recs=recs,
         prev_mins=services.minutes_of(session, prev.id) if prev else None,
         actions=services.actions(session, current_user, open_only=False, meeting_id=m.id),

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -65,11 +65,13 @@ class ReferralForm(FlaskForm):
                 "consent": {"given": given, "date": self.consent_date.data.isoformat() if self.consent_date.data else None,
                             "method": self.consent_method.data or None, "guardian": self.guardian.data,
                             "override_reason": self.override_reason.data},
-                "legal_ground": self.legal_ground_text(), "message": self.message.data}
+                "legal_ground": self.legal_ground_text(), "message": self.message.data,
+                "legal_ground_code": self.legal_ground_code.data if self.legal_ground_code.data not in ("", "other") else None}
 
 
 class ActionForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=20000)])
+    confirm = BooleanField()  # sending: "I have checked what will be shared" (views.act)
 
 
 class MessageForm(FlaskForm):

@@ -21,6 +21,14 @@ CONSENT_METHOD = {"verbal": _l("Verbal"), "written": _l("Written"), "thumbprint"
                   "guardian": _l("By the parent or guardian")}
 IDENTIFICATION = {"victim": _l("Identified as a victim"), "at_risk": _l("At risk"),
                   "not_victim": _l("Not a victim"), None: _l("Not yet identified")}
+# What comes next when no button is the reader's (services.next_step).
+NEXT_STEP = {
+    "check_and_send": _l("Check what will be shared, then send it: only then does it cross the border."),
+    "wait_acknowledge": _l("%(centre)s has until %(when)s to acknowledge receipt."),
+    "wait_answer": _l("%(centre)s has until %(when)s to accept or decline it."),
+    "do_the_work": _l("You accepted it: do what was asked, and tell %(centre)s in a message how it went. %(centre)s then marks it completed."),
+    "complete_when_done": _l("%(centre)s accepted it. When what was asked is done, mark it as completed."),
+}
 OVERDUE = {"acknowledge": _l("Not acknowledged in time"), "respond": _l("Not answered in time")}
 NOTICE = {
     "send": _l("a new referral has arrived"), "acknowledge": _l("the partner acknowledged receipt"),

@@ -64,6 +64,10 @@ class Referral(SQLModel, table=True):
     consent_given: bool
     consent_date: Optional[str] = Field(default=None, max_length=10)
     consent_method: Optional[str] = Field(default=None, max_length=16)
+    # The ground of the sender's law the transfer rests on (a code of the sender's jurisdiction
+    # profile, e.g. "consent", "mou"), which both sides read; what the sender wrote beside it may
+    # name people and stays sealed with the consent record on the sender's side.
+    legal_ground_code: Optional[str] = Field(default=None, max_length=32)
     override_by_id: Optional[str] = Field(default=None, foreign_key="user_account.id", max_length=36)
     # Where a name or id number of the package is already known to the receiving centre (field names
     # only, from blind indexes): e.g. ",full_name,id_documents,".

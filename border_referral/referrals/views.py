@@ -120,6 +120,7 @@ def view(referral_id):
     duplicate_labels = [str(labels.DUPLICATE_FIELD.get(f, f)) for f in v.referral.duplicates]
     return render_template("referrals/view.html", v=v, r=v.referral, actions=actions, action_form=ActionForm(),
                            duplicate_labels=duplicate_labels,
+                           shared_labels=[str(case_labels.FIELDS.get(f, f)) for f in v.referral.fields],
                            message_form=MessageForm(language=current_user.locale or "en"),
                            attachment_form=AttachmentForm(), **_common())
 
@@ -135,6 +136,11 @@ def act(referral_id, action):
     form = ActionForm()
     if not form.validate_on_submit():
         return _invalid(referral_id, form)
+    if action == "send" and not form.confirm.data:
+        # Personal data crosses the border only after the sender has looked at what goes (the page
+        # lists it beside the box). The API's send is the caller's own confirmation.
+        return _refused(referral_id, ValidationError(_("Tick the box to confirm what will be shared."),
+                                                     field="confirm"))
     return _run(referral_id, lambda: services.perform(get_session(), current_user, referral_id, action,
                                                       {"reason": form.reason.data}),
                 _("Done: %(what)s.", what=labels.ACTION.get(action, action)),

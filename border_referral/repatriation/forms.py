@@ -110,7 +110,14 @@ class EscortForm(FlaskForm):
 
 class HandoverForm(FlaskForm):
     """The handover; the officials' rows are <side>-<i>-name, -position, -agency, -country, and the
-    signatures drawn on screen come as PNG data URLs in signature-sending and signature-receiving."""
+    signatures drawn on screen come as PNG data URLs in signature-sending and signature-receiving.
+    A refusal about the officials, the signatures or the persons (no one input of the form) is kept
+    in `refusals` and shown where the page shows those (views._refused)."""
+    REFUSAL_PLACES = ("officials", "signatures", "persons")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusals: dict[str, list[str]] = {}
     handed_over_at = StringField(_l("Date and time"), render_kw={"type": "datetime-local"})
     crossing = SelectField(_l("Crossing point"), validate_choice=False)
     belongings = TextAreaField(_l("Belongings handed over"))

@@ -20,7 +20,7 @@ from ..database import get_session
 from ..i18n import current_locale
 from ..web import show_service_error
 from ..errors import ServiceError
-from . import labels, services
+from . import labels, names, services
 from .forms import EscortForm, FollowUpForm, HandoverForm, ManifestForm, PlanForm, ReceptionForm, step_form
 from .models import ASSESSMENTS, CLEARANCES, STATES, STEP_KEYS, TRAVEL_DOCUMENTS
 
@@ -28,7 +28,8 @@ bp = Blueprint("repatriation", __name__, template_folder="templates", url_prefix
 
 
 def _case_section(session, actor, case) -> dict:
-    return {"plans": services.plans_of_case(session, actor, case), "labels": labels}
+    return {"plans": services.plans_of_case(session, actor, case), "labels": labels, "direction": names.direction,
+            "crossing_name": names.crossing_namer(session)}
 
 
 case_page.register("repatriation", order=30, template="repatriation/_case_section.html", context=_case_section)
@@ -37,7 +38,8 @@ case_page.register("repatriation", order=30, template="repatriation/_case_sectio
 def _common():
     return {"labels": labels, "case_labels": case_labels, "can_act": current_user.has_role(*services.WRITE_ROLES),
             "STEP_KEYS": STEP_KEYS, "ASSESSMENTS": ASSESSMENTS, "CLEARANCES": CLEARANCES,
-            "TRAVEL_DOCUMENTS": TRAVEL_DOCUMENTS}
+            "TRAVEL_DOCUMENTS": TRAVEL_DOCUMENTS, "country": names.country, "direction": names.direction,
+            "crossing_name": names.crossing_namer(get_session())}
 
 
 @bp.get("/")
@@ -115,10 +117,20 @@ def _do(plan_id: str, form, place: str, operation, done: str):
         if exc.status in (403, 404):
             raise
         get_session().rollback()
-        status = show_service_error(form, exc)
+        status = _refused(form, exc)
         return _show(plan_id, {place: form}), status
     flash(done, "info")
     return redirect(url_for("repatriation.view", plan_id=plan_id))
+
+
+def _refused(form, exc: ServiceError) -> int:
+    """Put the refusal on the form: under its field, or, for what is not one input of the form (the
+    handover's officials and signatures), where the form shows it (`form.refusals`)."""
+    places = getattr(form, "REFUSAL_PLACES", ())
+    if exc.field in places:
+        form.refusals.setdefault(exc.field, []).append(str(exc.message))
+        return exc.status
+    return show_service_error(form, exc)
 
 
 @bp.post("/<plan_id>/steps/<key>")

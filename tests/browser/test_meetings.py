@@ -46,11 +46,16 @@ def test_secretariats_prepare_hold_and_follow_up_a_meeting(browser, base_url, ar
     # order the welcome into section 1 (chair's announcements)
     rows = cr.get_by_test_id("proposals").locator("tbody tr")
     welcome = next(row for row in rows.all() if "คำกล่าวต้อนรับของประธาน" in row.locator("td").first.inner_text())
+    # who proposed: the centre by its name in the reader's language (Thai here), not its code
+    rules = next(row for row in rows.all() if "အလုပ်ခွင် စည်းမျဉ်းများ" in row.locator("td").first.inner_text())
+    assert "ท่าขี้เหล็ก" in rules.get_by_test_id("proposed-by").inner_text()
+    assert "ฉบับร่าง" in cr.get_by_test_id("agenda-version").inner_text()  # a draft until it is sent out
     welcome.locator("select[name=section]").select_option("1")
     welcome.locator("form[data-testid^=order] button").click()
     cr.wait_for_url(url)
     cr.get_by_test_id("close-agenda").click()
     cr.wait_for_url(url)
+    assert re.search(r"\b1\b", cr.get_by_test_id("agenda-version").inner_text())  # the first version sent out
     agenda = cr.get_by_test_id("agenda")
     assert "คำกล่าวต้อนรับของประธาน" in agenda.locator('li[data-section="1"]').inner_text()
     assert "အလုပ်ခွင် စည်းမျဉ်းများ" in agenda.locator('li[data-section="4"]').inner_text()

@@ -39,6 +39,13 @@ def test_family_tracing_between_chiang_rai_and_tachileik(browser, live_app, base
     cr.locator("button.primary").click()
     cr.wait_for_url(re.compile(r".*/referrals/[0-9a-f-]{36}$"))
     url = cr.url
+    # The draft shows what will cross and asks for a look before sending: without the tick the
+    # browser does not send (the box is required).
+    confirm = cr.get_by_test_id("confirm-send")
+    assert NAME not in confirm.inner_text() and re.search(r"[\u0E00-\u0E7F]", confirm.inner_text())
+    cr.locator('button[data-action="send"]').click()
+    assert cr.locator('input[name="confirm"]:invalid').count() == 1 and cr.url == url
+    confirm.locator('input[name="confirm"]').check()
     cr.locator('button[data-action="send"]').click()
     cr.wait_for_url(url)
     reference = cr.get_by_test_id("reference").inner_text()
@@ -56,6 +63,9 @@ def test_family_tracing_between_chiang_rai_and_tachileik(browser, live_app, base
     tl.wait_for_url(url)
     tl.locator('button[data-action="accept"]').click()
     tl.wait_for_url(url)
+    # Accepted: no button is Tachileik's now, and the page says what comes next, in Burmese.
+    assert re.search(r"[\u1000-\u109F]", tl.get_by_test_id("next-step").inner_text())
+    assert tl.get_by_test_id("consent").inner_text() and tl.get_by_test_id("legal-ground").inner_text()
     tl.locator("#body").fill("မိသားစုကို ဝမ်ညတ်ရွာတွင် တွေ့ရှိပါပြီ။")
     tl.locator("#language").select_option("my")
     tl.locator('form[action$="/messages"] button').click()

@@ -267,7 +267,10 @@ def test_the_chair_is_stored_shown_and_printed_in_the_minutes(signed_in, api, de
     from docx import Document
     paras = [p.text for p in Document(io.BytesIO(cr.get(f"/api/v1/meetings/{mid}/minutes.docx").data)).paragraphs]
     chair = next(i for i, p in enumerate(paras) if "U Aung" in p)
-    assert chair_th in paras[chair] and chair < 4  # after the titles and the heading
+    # as in the PDF: after the heading, the titles, the date and the venue; before the participants
+    venue = next(i for i, p in enumerate(paras) if "Chiang Rai" in p)
+    present = next(i for i, p in enumerate(paras) if translated(demo, "th", "Present") in p)
+    assert chair_th in paras[chair] and venue < chair < present
     agenda = "\n".join(p.text for p in Document(io.BytesIO(cr.get(f"/api/v1/meetings/{mid}/agenda.docx").data)).paragraphs)
     assert "U Aung" not in agenda
 

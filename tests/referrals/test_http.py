@@ -182,8 +182,12 @@ def test_pages_new_send_inbox_acknowledge(signed_in, case_id, demo):
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     url = r.location
     html = cr.get(url).get_data(as_text=True)
-    assert 'data-action="send"' in html
-    assert cr.post_form(f"{url}/action/send", {}, page=url).status_code == 302
+    assert 'data-action="send"' in html and 'data-testid="confirm-send"' in html
+    refused = cr.post_form(f"{url}/action/send", {}, page=url)  # not confirmed: nothing crosses
+    assert refused.status_code == 422
+    assert translated(demo, "th", "Tick the box to confirm what will be shared.") in refused.get_data(as_text=True)
+    assert 'data-testid="state">' + translated(demo, "th", "Draft") in cr.get(url).get_data(as_text=True)
+    assert cr.post_form(f"{url}/action/send", {"confirm": "1"}, page=url).status_code == 302
     tl = signed_in("case", "TL")
     home = tl.get("/").get_data(as_text=True)
     assert 'data-testid="nav-referrals"' in home and 'class="badge"' in home
@@ -191,6 +195,10 @@ def test_pages_new_send_inbox_acknowledge(signed_in, case_id, demo):
     assert url.rsplit("/", 1)[1] in inbox
     page = tl.get(url).get_data(as_text=True)
     assert "နန်းဆွေ" in page and UNSHARED_CANARY not in page and HEALTH_CANARY not in page
+    # The receiver sees how consent was given; the ground was written freely (no code): it stays
+    # with the sender, and the receiver is told so.
+    assert 'data-testid="consent">' in page and "Consent<" not in page
+    assert translated(demo, "my", "As written by the sending centre (kept on its side)") in page
     assert tl.post_form(f"{url}/action/accept", {}, page=url).status_code == 409  # not yet acknowledged
     assert tl.post_form(f"{url}/action/acknowledge", {}, page=url).status_code == 302
     assert "Please trace" in tl.get(url).get_data(as_text=True)

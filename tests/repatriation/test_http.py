@@ -201,8 +201,33 @@ def test_a_refused_handover_comes_back_as_typed(api, signed_in, demo, plan):
     for value in ("2099-01-01T10:00", "Pol. Maj. Chai", "Inspector", "Immigration", "Mr. Bounmy"):
         assert f'value="{value}"' in html
     assert ">One bag</textarea>" in html and ">Certificate of identity</textarea>" in html
-    assert f'id="signature-sending" value="{signature}"' in html and f'src="{signature}"' in html
+    # The signature comes back in its hidden field (signature.js draws it back onto the pad).
+    assert f'id="signature-sending" value="{signature}"' in html
+    # The reason is shown at the field it is about, which points to it.
+    message = translated(demo, "th", "The time cannot be in the future.")
+    assert f'<p class="error" role="alert" id="handed_over_at-err">{message}</p>' in html
+    assert 'id="handed_over_at" name="handed_over_at" value="2099-01-01T10:00" aria-invalid="true" ' \
+           'aria-describedby="handed_over_at-err"' in html
+    assert html.count(message) == 1
     assert api("case", "CK").get(f"/api/v1/repatriations/{pid}").json["state"] == "ready"
+
+
+def test_a_refusal_about_the_officials_is_shown_at_the_officials(signed_in, demo, plan):
+    pid, _ids = plan("CK", ready=True)
+    web = signed_in("case", "CK")
+    url = f"/repatriation/{pid}"
+    signature = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    typed = {"handed_over_at": "2020-01-01T10:00", "crossing": "CKG-HXY", "sending-0-name": "Pol. Maj. Chai",
+             "belongings": "One bag", "signature-sending": signature, "signature-receiving": signature}
+    r = web.post_form(f"{url}/handover", typed, page=url)  # no receiving official
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    message = translated(demo, "th", "Name the officials of both sides.")
+    assert f'<p class="error" role="alert" id="handover-officials-err">{message}</p>' in html
+    assert html.index("handover-officials-err") < html.index('<table id="handover-officials">')
+    assert 'flash-error' not in html  # not a message at the top of the page, away from the form
+    assert f'id="signature-sending" value="{signature}"' in html and f'id="signature-receiving" value="{signature}"' in html
+    assert 'value="Pol. Maj. Chai"' in html and ">One bag</textarea>" in html
 
 
 def test_a_refused_step_comes_back_as_typed_and_others_answer_plainly(api, signed_in, demo, plan):

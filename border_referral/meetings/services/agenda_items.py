@@ -13,7 +13,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ... import audit, events
+from ...audit.models import AuditRecord
+from ...auth.models import User
 from ...cases.models import Case
+from ...centres.models import Centre
 from ...errors import NotFound, ValidationError
 from ...i18n import LANGUAGES
 from ...inputs import text as _text
@@ -226,7 +229,63 @@ def agenda(session: Session, actor, meeting_id: str) -> dict[int, list[AgendaEnt
     return sections
 
 
+# The changes of an agenda that the host makes once it is closed: each one issues the next version.
+AMENDMENTS = ("meeting.item_accept", "meeting.item_defer", "meeting.item_reject", "meeting.item_merge",
+              "meeting.item_order")
+
+
+def issued_versions(session: Session, meetings) -> dict[str, int | None]:
+    """The version of each meeting's agenda as the partners know it: None while it is a draft
+    (planned, or open for proposals: the proposals, decisions and ordering are its preparation),
+    1 when the host closes it and sends it out, and one more for each change the host makes to the
+    closed agenda. Read from the audit trail, so meetings recorded before this rule read the same.
+
+    Not to be confused with Meeting.version (the optimistic lock, checked on every save) and
+    Meeting.agenda_version (a count of every change of the agenda, internal: "version 8" for an
+    agenda of three items was that count)."""
+    meetings = list(meetings)
+    out: dict[str, int | None] = {m.id: None if m.state in ("planned", "agenda_open") else 1 for m in meetings}
+    issued = [m.id for m in meetings if out[m.id] is not None]
+    if not issued:
+        return out
+    closed_at: dict[str, int] = {}
+    for meeting_id, seq, action in session.execute(
+            select(AuditRecord.target_id, AuditRecord.seq, AuditRecord.action)
+            .where(AuditRecord.target_type == Meeting.__tablename__, AuditRecord.target_id.in_(issued),
+                   AuditRecord.action.in_(("meeting.close_agenda",) + AMENDMENTS))
+            .order_by(AuditRecord.seq)).all():
+        if action == "meeting.close_agenda":
+            closed_at.setdefault(meeting_id, seq)
+        elif meeting_id in closed_at:  # a change of the agenda after it was sent out
+            out[meeting_id] += 1
+    return out
+
+
+def issued_version(session: Session, m: Meeting) -> int | None:
+    return issued_versions(session, [m])[m.id]
+
+
 def proposals(session: Session, actor, meeting_id: str) -> list[AgendaItem]:
     m = meeting_for(session, actor, meeting_id)
     return session.execute(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
                            .order_by(AgendaItem.created_at)).scalars().all()
+
+
+@dataclass
+class Proposer:
+    centre: Centre | None          # the proposing centre (named in the reader's language by the page)
+    person: str                    # who proposed it: the proposer's display name, "" where not recorded
+
+
+def proposed_by(session: Session, items) -> dict[str, Proposer]:
+    """Who proposed each of the items: the centre, and the person where the item records one (an
+    item deferred from an earlier meeting keeps its first proposer)."""
+    items = list(items)
+    centre_ids = {i.proposing_centre_id for i in items if i.proposing_centre_id is not None}
+    user_ids = {i.created_by_id for i in items if i.created_by_id}
+    centres = {c.id: c for c in session.execute(select(Centre).where(Centre.id.in_(centre_ids))).scalars()} \
+        if centre_ids else {}
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) \
+        if user_ids else {}
+    return {i.id: Proposer(centres.get(i.proposing_centre_id), (names.get(i.created_by_id) or "").strip())
+            for i in items}

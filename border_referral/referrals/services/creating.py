@@ -13,6 +13,7 @@ from ...auth.permissions import require_role
 from ...cases import services as cases
 from ...cases.models import Case
 from ...inputs import text as _text
+from ...centres import jurisdictions
 from ...centres.models import Centre
 from ...centres.services import are_partners
 from ...crypto.vault import Vault
@@ -99,13 +100,17 @@ def create_referral(session: Session, actor, data: dict) -> Referral:
     today = datetime.now(ZoneInfo(sender.timezone)).date()
     consent = _consent(actor, case, data.get("consent"), today, children=any(c.is_child for c in [case, *group]))
     legal_ground = _text(data, "legal_ground", required=True, limit=500)
+    ground_code = data.get("legal_ground_code") or None
+    if ground_code is not None and (not isinstance(ground_code, str) or jurisdictions.profile_of_centre(
+            session, sender.id).legal_ground(ground_code) is None):
+        raise ValidationError(_l("Choose one of the listed values."), field="legal_ground_code")
     message = _text(data, "message", limit=MAX_MESSAGE)
     language = _language(data.get("language"), actor)
     r = Referral(reference=_next_reference(session, sender, receiver), from_centre_id=sender.id,
                  to_centre_id=receiver.id, case_id=case.id, case_number=case.case_number, purpose=purpose,
                  shared_fields="," + ",".join(shared) + "," if shared else "",
                  consent_given=consent["given"], consent_date=consent["date"], consent_method=consent["method"],
-                 override_by_id=None if consent["given"] else actor.id, created_by_id=actor.id)
+                 legal_ground_code=ground_code, override_by_id=None if consent["given"] else actor.id, created_by_id=actor.id)
     package = Vault.create(session, receiver.code)
     r.package_key_id = package.key_id
     session.add(r)

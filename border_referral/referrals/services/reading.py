@@ -13,6 +13,7 @@ from ...auth.models import User
 from ...auth.permissions import require_role
 from ...cases import services as cases
 from ...cases.models import Case
+from ...centres import jurisdictions
 from ...centres.models import Centre
 from ...errors import ValidationError
 from ...util import utcnow
@@ -20,7 +21,7 @@ from ..models import (CLEAR_CASE_FIELDS, OPEN_STATES, PURPOSES, STATES, Referral
                       ReferralConsent, ReferralMessage)
 from ._common import ACT_ROLES, READ_ROLES, _centre, _get, _package_vault, overdue_kinds
 from .creating import _shared_fields
-from .transitions import group_cases
+from .transitions import group_cases, identification_status
 
 
 @dataclass
@@ -36,6 +37,19 @@ class ReferralView:
     from_centre: Centre | None = None
     to_centre: Centre | None = None
     group: list = field(default_factory=list)
+    # The identification status the partner sees: as sent, or for a draft as it stands now.
+    identification: str | None = None
+    # The ground of the sender's law the transfer rests on (jurisdictions.LegalGround), for both sides.
+    legal_ground: object | None = None
+    # What the reader's side does next when no button is theirs (a code of labels.NEXT_STEP).
+    next_step: str | None = None
+
+
+def next_step(r: Referral, side: str) -> str | None:
+    """The step that comes next, said to the side that waits or works outside the system."""
+    return {("sent", "sender"): "wait_acknowledge", ("acknowledged", "sender"): "wait_answer",
+            ("accepted", "receiver"): "do_the_work", ("accepted", "sender"): "complete_when_done",
+            ("draft", "sender"): "check_and_send"}.get((r.state, side))
 
 
 def read_referral(session: Session, actor, referral_id: str) -> ReferralView:
@@ -66,9 +80,15 @@ def read_referral(session: Session, actor, referral_id: str) -> ReferralView:
                                                        actor=actor, action="referral.read_consent", target=r)
     if vault is None:
         audit.record(session, actor, "referral.read", r, {"side": side, "fields": []}, read=True)
+    identification = r.identification_status
+    if r.state == "draft":
+        case = session.get(Case, r.case_id)
+        identification = identification_status(session, case) if case is not None else None
     return ReferralView(r, side, package, messages, atts, decline_reason, consent, overdue_kinds(r),
                         _centre(session, r.from_centre_id), _centre(session, r.to_centre_id),
-                        group_cases(session, r) if side == "sender" else [])
+                        group_cases(session, r) if side == "sender" else [], identification,
+                        jurisdictions.profile_of_centre(session, r.from_centre_id).legal_ground(r.legal_ground_code)
+                        if r.legal_ground_code else None, next_step(r, side))
 
 
 def _visible(package: dict, allowed: set[str]) -> dict:

@@ -76,7 +76,7 @@ def _send(session: Session, actor, r: Referral, now: datetime) -> None:
             {"case_number": m.case_number, **_person_package(session, actor, r, cases.reach_case(session, actor, m.case_id, ACT_ROLES))}
             for m in members]
     _package_vault(session, r).write(r, {"package": package})
-    r.identification_status = _identification_status(session, case)
+    r.identification_status = identification_status(session, case)
     receiver = _centre(session, r.to_centre_id)
     found: list[str] = []
     for person in package.get("persons") or [package]:
@@ -103,7 +103,9 @@ def group_cases(session: Session, r: Referral) -> list[ReferralCase]:
                            .order_by(ReferralCase.position)).scalars().all()
 
 
-def _identification_status(session: Session, case: Case) -> str | None:
+def identification_status(session: Session, case: Case) -> str | None:
+    """The outcome of the person's latest identification decision, if any (what a sent referral
+    carries; a draft shows it as it stands)."""
     from ...screening.models import Screening
 
     return session.execute(select(Screening.outcome).where(Screening.case_id == case.id, Screening.outcome.is_not(None))

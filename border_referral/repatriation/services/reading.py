@@ -52,6 +52,40 @@ class PlanView:
     def manifest_late(self) -> bool:
         return manifest_late(self.plan)
 
+    @property
+    def manifest_rows(self) -> list[dict]:
+        """The manifest as it stands: the persons as sent (name, nationality, sex, age, photo), with
+        what the plan has recorded since about each (travel document, guardian or escort), so that a
+        printed manifest never says "no travel document" once one is recorded."""
+        current = {pv.person.case_number: pv for pv in self.persons}
+        rows = []
+        for row in (self.manifest or {}).get("persons") or []:
+            pv = current.get(row.get("case_number"))
+            if pv is None:
+                continue  # no longer on the plan (erased)
+            rows.append({**row, "travel_document": pv.travel_document, "escort": pv.escort})
+        return rows
+
+    @property
+    def manifest_changed(self) -> bool:
+        """The partner's copy of the manifest is out of date: since it was sent, a travel document
+        or an escort was recorded or changed, or the date or the crossing of the handover changed.
+        (Changes to a person's case file itself are not seen here: the host's case files are read
+        only when the manifest is sent.)"""
+        if self.plan.manifest_sent_at is None or not self.manifest:
+            return False
+        sent = self.manifest
+        planned = self.plan.planned_date.isoformat() if self.plan.planned_date else None
+        if sent.get("planned_date") != planned or sent.get("crossing") != self.plan.crossing_code:
+            return True
+        current = {pv.person.case_number: pv for pv in self.persons}
+        for row in sent.get("persons") or []:
+            pv = current.get(row.get("case_number"))
+            if pv is not None and ((row.get("travel_document") or None) != (pv.travel_document or None)
+                                   or (row.get("escort") or None) != (pv.escort or None)):
+                return True
+        return False
+
 
 def read_plan(session: Session, actor, plan_id: str) -> PlanView:
     plan, side = _get(session, actor, plan_id)
