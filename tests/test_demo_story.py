@@ -90,3 +90,34 @@ def test_a_case_worker_lands_on_their_own_work(story, web):
 def test_a_viewer_has_no_case_section(story, web):
     web.sign_in(demo_email("viewer", "CR"))
     assert 'data-testid="home-my-cases"' not in web.get("/").get_data(as_text=True)
+
+
+def _section(html: str, testid: str) -> str:
+    part = html[html.index(f'data-testid="{testid}"'):]
+    return part[:part.index("</section>")]
+
+
+def _numbers(section: str) -> list[int]:
+    return [int(n) for n in re.findall(r"<strong>(\d+)</strong>", section)]
+
+
+def test_a_secretariat_lands_on_its_meetings(story, web):
+    web.sign_in(demo_email("secretariat", "TL"))
+    tl = _section(web.get("/").get_data(as_text=True), "home-meetings")
+    # Tachileik hosted the 13th meeting: its minutes wait to be checked; its action is overdue.
+    proposals, minutes, actions = _numbers(tl)
+    assert (minutes, actions) == (1, 1) and 'class="clock overdue"' in tl
+    web.post_form("/sign-out", {}, page="/")
+    web.sign_in(demo_email("secretariat", "HX"))
+    hx = _section(web.get("/").get_data(as_text=True), "home-meetings")
+    assert _numbers(hx)[0] == 1  # Chiang Rai's proposal on the agenda Huay Xai hosts next
+    assert 'href="/meetings/' in hx  # the next meeting, linked
+
+
+def test_a_case_worker_sees_the_repatriation_steps_that_are_theirs(story, web):
+    web.sign_in(demo_email("case", "TL"))
+    home = web.get("/").get_data(as_text=True)
+    steps, soon, follow_ups = _numbers(_section(home, "home-repatriation"))
+    assert steps == 1  # Chiang Rai's plan in planning waits for Tachileik's family tracing
+    assert soon >= 1
+    assert 'data-testid="home-meetings"' not in home  # meetings are the secretariat's work

@@ -33,7 +33,8 @@ class CaseForm(FlaskForm):
     full_name = StringField(labels.FIELDS["full_name"], validators=[Length(max=200)])
     latin_name = StringField(labels.FIELDS["latin_name"], validators=[Length(max=200)])
     aliases = TextAreaField(labels.FIELDS["aliases"], description=_l("One per line."))
-    sex = SelectField(labels.FIELDS["sex"], choices=_choices(SEXES, labels.SEX), validate_choice=False)
+    # No default: a person's sex is asked, never assumed (the service refuses a blank one).
+    sex = SelectField(labels.FIELDS["sex"], choices=_choices(SEXES, labels.SEX, blank=True), validate_choice=False)
     date_of_birth = DateField(labels.FIELDS["date_of_birth"], validators=[Optional()])
     age_estimate = IntegerField(labels.FIELDS["age_estimate"], validators=[Optional(), NumberRange(0, 120)])
     nationality = SelectField(labels.FIELDS["nationality"], validate_choice=False)
@@ -55,6 +56,7 @@ class CaseForm(FlaskForm):
     health = TextAreaField(labels.FIELDS["health"])
     sexual_exploitation = TextAreaField(labels.FIELDS["sexual_exploitation"])
     version = HiddenField()
+    attachment = FileField(_l("A document to attach (optional)"))  # a new case only (views.new)
 
     def to_data(self, allowed: set[str]) -> dict:
         """The form as the flat mapping the case service takes (only fields the user may edit)."""
@@ -123,7 +125,7 @@ class AttachmentForm(FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    q = StringField(_l("Name or identity number"), validators=[Length(max=200)])
+    q = StringField(_l("Name, identity number or case number"), validators=[Length(max=200)])
 
 
 class EraseForm(FlaskForm):

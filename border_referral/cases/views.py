@@ -75,8 +75,11 @@ def new():
         form.nationality.data = "unknown"
         form.assigned_to.data = current_user.id
     if form.validate_on_submit():
+        upload = request.files.get("attachment")
         try:
             case = services.create_case(get_session(), current_user, form.to_data(set(services.visible_fields(current_user))))
+            if upload is not None and upload.filename:  # in the same unit of work: both or neither
+                services.add_attachment(get_session(), current_user, case.id, upload.stream, upload.filename)
         except ServiceError as exc:
             if exc.status in (403, 404):
                 raise

@@ -16,6 +16,7 @@ from ..centres.models import Centre, Partnership
 from ..database import get_session
 from ..errors import NotFound, ServiceError
 from ..i18n import NATIVE_NAMES, current_locale
+from ..sections import home_page
 from ..web import show_service_error
 from . import documents, labels, services
 from .forms import (ActionForm, ActionUpdateForm, AttendanceForm, ChairForm, ConfirmForm, ItemForm, MeetingForm,
@@ -40,6 +41,18 @@ def _refused(form, exc: ServiceError) -> int:
         flash(str(exc.message), "error")
         return exc.status
     return show_service_error(form, exc)
+
+
+def _home_section(session, actor) -> dict | None:
+    summary = services.home_summary(session, actor)
+    if summary is None:
+        return None
+    title = labels.meeting_title(summary.next_meeting, summary.next_partnership, current_locale()) \
+        if summary.next_meeting else None
+    return {"summary": summary, "title": title}
+
+
+home_page.register("meetings", order=40, template="meetings/_home_section.html", context=_home_section)
 
 
 @bp.get("/")

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..auth.permissions import require_role
 from ..cases import labels as case_labels
-from ..sections import case_page
+from ..sections import case_page, home_page
 from ..cases import services as cases
 from ..centres.services import crossings_of, partners_of
 from ..database import get_session
@@ -33,6 +33,14 @@ def _case_section(session, actor, case) -> dict:
 
 
 case_page.register("repatriation", order=30, template="repatriation/_case_section.html", context=_case_section)
+
+
+def _home_section(session, actor) -> dict | None:
+    summary = services.home_summary(session, actor)
+    return None if summary is None else {"summary": summary}
+
+
+home_page.register("repatriation", order=30, template="repatriation/_home_section.html", context=_home_section)
 
 
 def _common():

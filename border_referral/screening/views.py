@@ -17,7 +17,7 @@ from ..cases import services as cases
 from ..database import get_session
 from ..files import responses
 from ..i18n import current_locale
-from ..errors import Conflict, ServiceError
+from ..errors import Conflict, ServiceError, ValidationError
 from ..web import show_service_error
 from . import clocks, labels, services
 from .forms import (CustodyForm, DecisionForm, InterviewForm, PrescreenForm, RequiredMembersForm, SettingsAction,
@@ -224,6 +224,22 @@ def _fill_interview(form: InterviewForm, v) -> None:
     form.version.data = s.version
 
 
+def _member_row_on_the_form(form, exc: ServiceError) -> ServiceError:
+    """A refused member is counted among the rows that were filled in; say the row as the form
+    shows it and mark that row's name field."""
+    row = exc.details.get("row") if exc.field == "members" else None
+    if not row:
+        return exc
+    filled = [e for e in form.members if (e.form.name.data or "").strip() or e.form.agency.data]
+    if row > len(filled):
+        return exc
+    entry = filled[row - 1]
+    shown = list(form.members).index(entry) + 1
+    message = _("Member %(row)s: give the name and the agency.", row=shown)
+    entry.form.name.errors = [*entry.form.name.errors, message]
+    return ValidationError(message, field="members", details={"row": shown})
+
+
 @bp.route("/<screening_id>/decision", methods=["GET", "POST"])
 def decision(screening_id):
     session = get_session()
@@ -242,7 +258,7 @@ def decision(screening_id):
         try:
             services.decide(session, current_user, screening_id, form.to_data())
         except ServiceError as exc:
-            status = _refused(form, exc)
+            status = _refused(form, _member_row_on_the_form(form, exc))
         else:
             flash(_("The MDT decision was recorded and signed off."), "info")
             return redirect(url_for("screening.view", screening_id=screening_id))

@@ -114,6 +114,17 @@ def test_search_by_name_any_script_and_id_number(db, make_case, query):
         assert [r.case.id for r in rows] == [cid]
 
 
+def test_search_by_case_number_within_the_centre_only(db, make_case):
+    cid = make_case()
+    make_case()
+    with db() as s:
+        number = s.get(Case, cid).case_number
+        me = principal(s, "viewer", "CR")
+        assert [r.case.id for r in services.search(s, me, number)] == [cid]
+        assert [r.case.id for r in services.search(s, me, f"  {number.lower()} ")] == [cid]
+        assert services.search(s, principal(s, "case", "TL"), number) == []
+
+
 def test_search_by_zawgyi_typed_burmese_name(db, make_case):
     cid = make_case(full_name="အောင်အောင်", latin_name="Aung Aung")
     with db() as s:

@@ -3,9 +3,13 @@ import re
 
 import pytest
 from PIL import Image
+from sqlalchemy import func
+from sqlalchemy import select as select_
 
+from border_referral.cases.models import Attachment, Case
+from border_referral.database import session_scope
 from tests.cases.conftest import CANARY_ID, CANARY_LATIN, CANARY_MY
-from tests.conftest import NOT_ACCEPTED, demo_email, translated
+from tests.conftest import NOT_ACCEPTED, csrf_from, demo_email, translated
 
 FORM = {"full_name": CANARY_MY, "latin_name": CANARY_LATIN, "sex": "female", "nationality": "MM", "status": "open",
         "assigned_to": "", "referral_source": "police", "id_documents-0-type": "passport",
@@ -143,3 +147,32 @@ def test_tampered_case_shows_an_integrity_error_page_not_empty_fields(demo, case
     assert r.status_code == 500 and expected in html
     assert CANARY_MY not in html and r.headers["X-Request-Id"] in html
     assert "integrity failure" in caplog.text and CANARY_MY not in caplog.text
+
+
+def test_sex_is_asked_never_assumed(signed_in, demo):
+    b = signed_in("case", "CR")
+    page = b.get("/cases/new").get_data(as_text=True)
+    select = page[page.index('name="sex"'):]
+    select = select[:select.index("</select>")]
+    assert 'value=""' in select and not re.search(r"<option[^>]*selected", select)
+    r = b.post_form("/cases/new", {**FORM, "sex": ""}, page="/cases/new")
+    assert r.status_code == 422
+    with demo.app_context(), session_scope() as s:
+        assert s.execute(select_(func.count()).select_from(Case)).scalar() == 0
+
+
+def test_a_new_case_takes_a_document_with_it(signed_in, demo):
+    b = signed_in("case", "CR")
+    html = b.get("/cases/new").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in html and 'data-testid="new-case-attachment"' in html
+    data = {**FORM, "csrf_token": csrf_from(html), "attachment": (io.BytesIO(b"Scanned intake form, made up."), "intake.txt")}
+    r = b.client.post("/cases/new", data=data, content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[:1500]
+    page = b.get(r.location).get_data(as_text=True)
+    assert "intake.txt" in page
+    # Refused (no sex chosen): neither the case nor the file is kept.
+    data = {**FORM, "sex": "", "csrf_token": csrf_from(html), "attachment": (io.BytesIO(b"Another form."), "second.txt")}
+    assert b.client.post("/cases/new", data=data, content_type="multipart/form-data").status_code == 422
+    with demo.app_context(), session_scope() as s:
+        assert s.execute(select_(func.count()).select_from(Case)).scalar() == 1
+        assert s.execute(select_(func.count()).select_from(Attachment)).scalar() == 1

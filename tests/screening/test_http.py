@@ -152,6 +152,18 @@ def test_prescreen_interview_decide_through_the_pages(signed_in, demo):
                     page=f"{url}/decision")
     assert r.status_code == 422
     assert translated(demo, "th", "Social development officer") in r.get_data(as_text=True)
+    # A member row with an agency and no name: the refusal names the row as the form shows it (the
+    # third; the second is left empty) and marks its name field.
+    rows = {f"members-{i}-{k}": "" for i in range(6) for k in ("name", "agency", "role")}  # as a browser posts
+    r = b.post_form(f"{url}/decision", {**rows, **members, "members-2-agency": "social_development",
+                                        "outcome": "victim", "reasons": "All three elements"}, page=f"{url}/decision")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    message = translated(demo, "th", "Member %(row)s: give the name and the agency.", row=3)
+    assert message in html
+    assert 'id="members-2-name"' in html
+    name_field = html[html.index('id="members-2-name"') - 300:html.index('id="members-2-name"') + 300]
+    assert 'aria-invalid="true"' in name_field
     members.update({"members-1-name": "Khun Malee", "members-1-agency": "social_development"})
     r = b.post_form(f"{url}/decision", {**members, "outcome": "victim", "reasons": "All three elements",
                                         "decided_at": "2026-11-21T12:00"}, page=f"{url}/decision")

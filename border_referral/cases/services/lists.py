@@ -84,9 +84,23 @@ def list_cases(session: Session, actor, *, status=None, nationality=None, exploi
 
 def search(session: Session, actor, query: str) -> list[CaseRow]:
     """Exact search on names (any script, Zawgyi repaired, Latin spelling folded) and id numbers,
-    through the blind index: only the caller's centre, nothing decrypted to find them."""
+    through the blind index, and on the case number: only the caller's centre, nothing decrypted
+    to find them."""
     require_role(actor, *READ_ROLES)
-    return _rows(session, actor, _indexed(session, actor, query, field="q"), "case.search")
+    found = _indexed(session, actor, query, field="q")
+    by_number = _by_number(session, actor, query)
+    if by_number is not None and all(c.id != by_number.id for c in found):
+        found = [by_number, *found]
+    return _rows(session, actor, found, "case.search")
+
+
+def _by_number(session: Session, actor, query: str) -> Case | None:
+    """The caller's centre's case with exactly this number (any letter case, spaces around ignored)."""
+    number = (query or "").strip().upper()
+    if not number or len(number) > 40:
+        return None
+    return session.execute(select(Case).where(Case.centre_id == actor.centre_id, Case.erased_at.is_(None),
+                                              Case.case_number == number)).scalars().first()
 
 
 def _indexed(session: Session, actor, query: str, *, field: str) -> list[Case]:
@@ -115,9 +129,7 @@ def find_for_picker(session: Session, actor, query: str, *, exclude: set[str] | 
         return []
     exclude = exclude or set()
     found = {c.id: c for c in _indexed(session, actor, query, field="find")}
-    by_number = session.execute(select(Case).where(
-        Case.centre_id == actor.centre_id, Case.erased_at.is_(None),
-        Case.case_number == query.upper())).scalars().first()
+    by_number = _by_number(session, actor, query)
     if by_number is not None:
         found.setdefault(by_number.id, by_number)
     keep = [c for c in found.values() if c.id not in exclude and c.status != "closed"]

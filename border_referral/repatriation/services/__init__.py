@@ -9,12 +9,13 @@ from ._common import MAX_PERSONS, MAX_TEXT, READ_ROLES, StateConflict, WRITE_ROL
 from .creating import create_plan
 from .handover import (confirm_reception, manifest_late, record_handover, send_manifest, set_escort,
                        submit_follow_up)
-from .reading import PersonView, PlanRow, PlanView, erase_for_case, list_plans, plans_of_case, read_plan
+from .reading import (HomeSummary, PersonView, PlanRow, PlanView, erase_for_case, home_summary, list_plans,
+                      plans_of_case, read_plan)
 from .steps import open_steps, record_step
 
 __all__ = [
-    "MAX_PERSONS", "MAX_TEXT", "PersonView", "PlanRow", "PlanView", "READ_ROLES", "StateConflict", "WRITE_ROLES",
-    "confirm_reception", "create_plan", "erase_for_case", "language_of", "list_plans", "manifest_late",
+    "HomeSummary", "MAX_PERSONS", "MAX_TEXT", "PersonView", "PlanRow", "PlanView", "READ_ROLES", "StateConflict", "WRITE_ROLES",
+    "confirm_reception", "create_plan", "erase_for_case", "home_summary", "language_of", "list_plans", "manifest_late",
     "open_steps", "plans_of_case", "read_plan", "record_handover", "record_step", "send_manifest", "set_escort",
     "shared_crossings", "submit_follow_up",
 ]

@@ -171,6 +171,47 @@ def list_plans(session: Session, actor, *, state=None, crossing=None, direction=
     return rows
 
 
+@dataclass
+class HomeSummary:
+    steps_waiting: int       # active plans with a step open on the reader's side
+    handovers_soon: int      # plans (planning or ready) with a handover in the next 7 days
+    manifests_to_send: int   # host side: ready or planning with consent done, manifest not sent yet
+    follow_ups_due: int      # home side: reports not written yet, due in the next 14 days
+    follow_ups_overdue: int
+
+
+def home_summary(session: Session, actor) -> HomeSummary | None:
+    """What the reader's centre has to do in its repatriations, for the home page: counts from coded
+    columns only (nothing decrypted). None for roles that do not read plans."""
+    if not actor.has_role(*READ_ROLES):
+        return None
+    from sqlalchemy import and_, func, or_
+
+    centre = _centre(session, actor.centre_id)
+    today = _today(centre)
+    mine = or_(Plan.host_centre_id == centre.id, Plan.home_centre_id == centre.id)
+    my_side = or_(PlanStep.side == "both",
+                  and_(PlanStep.side == "host", Plan.host_centre_id == centre.id),
+                  and_(PlanStep.side == "home", Plan.home_centre_id == centre.id))
+    waiting = session.execute(select(func.count(func.distinct(Plan.id))).join(PlanStep, PlanStep.plan_id == Plan.id)
+                              .where(mine, Plan.state.in_(("planning", "ready")), PlanStep.state == "open",
+                                     my_side)).scalar_one()
+    soon = session.execute(select(func.count()).select_from(Plan).where(
+        mine, Plan.state.in_(("planning", "ready")), Plan.planned_date >= today,
+        Plan.planned_date <= today + timedelta(days=7))).scalar_one()
+    consent_done = select(PlanStep.plan_id).where(PlanStep.key == "consent", PlanStep.state == "done")
+    manifests = session.execute(select(func.count()).select_from(Plan).where(
+        Plan.host_centre_id == centre.id, Plan.state.in_(("planning", "ready")), Plan.manifest_sent_at.is_(None),
+        Plan.id.in_(consent_done))).scalar_one()
+    open_reports = (select(FollowUp.due_on).join(Plan, Plan.id == FollowUp.plan_id)
+                    .where(Plan.home_centre_id == centre.id, FollowUp.submitted_at.is_(None)))
+    due = session.execute(select(func.count()).select_from(open_reports.where(
+        FollowUp.due_on >= today, FollowUp.due_on <= today + timedelta(days=14)).subquery())).scalar_one()
+    overdue = session.execute(select(func.count()).select_from(open_reports.where(
+        FollowUp.due_on < today).subquery())).scalar_one()
+    return HomeSummary(waiting, soon, manifests, due, overdue)
+
+
 def plans_of_case(session: Session, actor, case: Case) -> list[Plan]:
     if case.centre_id != actor.centre_id or not actor.has_role(*READ_ROLES):
         return []

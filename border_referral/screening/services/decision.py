@@ -58,13 +58,15 @@ def _members(data: dict) -> list[dict]:
     if len(value) > MAX_MEMBERS:
         raise ValidationError(_l("Too many entries: at most %(n)s.", n=MAX_MEMBERS), field="members")
     out = []
-    for m in value:
+    for row, m in enumerate(value, start=1):
         if not isinstance(m, dict):
-            raise ValidationError(_l("Give each member's name and agency."), field="members")
+            raise ValidationError(_l("Member %(row)s: give the name and the agency.", row=row), field="members",
+                                  details={"row": row})
         name = _text(m, "name")
         agency = m.get("agency")
         if not name or agency not in AGENCIES:
-            raise ValidationError(_l("Give each member's name and agency."), field="members")
+            raise ValidationError(_l("Member %(row)s: give the name and the agency.", row=row), field="members",
+                                  details={"row": row})
         out.append({"name": name, "agency": agency, "role": _text(m, "role")})
     return out
 
