@@ -76,7 +76,7 @@ compile-translations: $(MO)
 
 # Extract the strings from the code and bring every catalog up to date (then translate them).
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F config/babel.cfg -k _l -k lazy_gettext -k bi -k L -k _in:2 --no-location --sort-output --msgid-bugs-address= --copyright-holder="border_referral" \
+	$(BIN)/pybabel extract -F config/babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k bi -k L -k _in:2 --no-location --sort-output --msgid-bugs-address= --copyright-holder="border_referral" \
 	  --project border_referral -o translations/messages.pot border_referral
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 

@@ -25,7 +25,7 @@ def code_msgids(tmp_path_factory):
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "config/babel.cfg", "-k", "_l",
-         "-k", "lazy_gettext", "-k", "bi", "-k", "L", "-k", "_in:2", "--no-location", "-o", str(pot), "border_referral"],
+         "-k", "lazy_gettext", "-k", "_lp:1c,2", "-k", "bi", "-k", "L", "-k", "_in:2", "--no-location", "-o", str(pot), "border_referral"],
         cwd=ROOT, check=True, capture_output=True,
     )
     with open(pot, "rb") as fh:

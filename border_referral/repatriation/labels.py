@@ -1,5 +1,6 @@
 """Translated labels of the repatriation codes."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 STATE = {"planning": _l("Planning"), "ready": _l("Ready for handover"), "handed_over": _l("Handed over"),
          "received": _l("Received"), "stopped": _l("Stopped")}
@@ -11,7 +12,8 @@ STEP = {
     "legal_clearance": _l("Legal clearance"),
     "arrangements": _l("Date, crossing point and escorts agreed"),
 }
-STEP_STATE = {"open": _l("Open"), "done": _l("Done"), "not_required": _l("Not required"), "failed": _l("Failed")}
+# "Open" of a step is "not done yet", not a case that is open (pgettext: its own translation).
+STEP_STATE = {"open": _lp("step", "Open"), "done": _l("Done"), "not_required": _l("Not required"), "failed": _l("Failed")}
 SIDE = {"host": _l("Host centre"), "home": _l("Home centre"), "both": _l("Both centres")}
 ASSESSMENT = {"safe": _l("Safe to return"), "not_safe": _l("Not safe to return"),
               "conditions": _l("Safe under conditions")}
