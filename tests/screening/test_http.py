@@ -241,3 +241,26 @@ def test_shelter_can_be_deactivated_only_in_the_own_centre(signed_in, demo):
         assert s.get(Shelter, ident).active is False
     other = signed_in("admin", "TL")
     assert other.post_form(f"/screening/settings/shelters/{ident}", {"toggle-active": "1"}, page="/screening/settings").status_code == 404
+
+
+def test_record_labels_keep_clear_of_their_values(signed_in, demo, tmp_path):
+    """The long Thai label of the custody limit wraps in its column, at least 4 mm left of the date."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    b = signed_in("case", "CR")
+    started = (datetime.now(ZoneInfo("Asia/Bangkok")) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    r = b.post_form("/screening/new", {"full_name": "Mali", "sex": "female", "nationality": "LA", "age_estimate": "20",
+                                       "custody_started_at": started})
+    assert r.status_code == 302, r.get_data(as_text=True)[:1000]
+    path = tmp_path / "record.pdf"
+    path.write_bytes(b.get(f"{r.location}/record.pdf").data)
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    words = [(float(a), float(y), float(c), w.replace("\u200b", "")) for a, y, c, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html)]
+    label = translated(demo, "th", "Custody limit")
+    first = next(w for w in words if w[3] and label.startswith(w[3][:4]))
+    same_line = [w for w in words if abs(w[1] - first[1]) < 3 and w[0] > first[0]]
+    label_end = max([first[2]] + [w[2] for w in same_line if label.replace(" ", "").find(w[3][:3]) >= 0])
+    value = min((w for w in same_line if w[0] > label_end), key=lambda w: w[0])
+    assert value[0] - label_end >= 4 / 25.4 * 72 - 0.5, (first, value)
