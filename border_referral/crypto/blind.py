@@ -20,7 +20,13 @@ def _digest(centre_code: str, kind: str, value: str) -> str:
 
 
 def name_digests(centre_code: str, name: str) -> set[str]:
+    """The whole name in every spelling and word order (a duplicate check compares these)."""
     return {_digest(centre_code, f"name:{form}", key) for form, key in name_keys(name)}
+
+
+def name_index_digests(centre_code: str, name: str) -> set[str]:
+    """What a case's index holds for a name: the whole name, and each of its words."""
+    return {_digest(centre_code, f"name:{form}", key) for form, key in name_keys(name, parts=True)}
 
 
 def id_number_digests(centre_code: str, number: str) -> set[str]:
@@ -29,5 +35,8 @@ def id_number_digests(centre_code: str, number: str) -> set[str]:
 
 
 def query_digests(centre_code: str, query: str) -> set[str]:
-    """What a search for `query` looks up: it may be a name (any script) or an id number."""
-    return name_digests(centre_code, query) | id_number_digests(centre_code, query)
+    """What a search for `query` looks up: it may be a name (any script, any word order; one word
+    also finds the names that contain it) or an id number."""
+    one_word = len((query or "").split()) == 1
+    names = name_index_digests(centre_code, query) if one_word else name_digests(centre_code, query)
+    return names | id_number_digests(centre_code, query)

@@ -110,17 +110,38 @@ def _latin_key_unicode(text: str) -> str:
     return key
 
 
-def name_keys(text: str) -> set[str]:
+def name_keys(text: str, *, parts: bool = False) -> set[tuple[str, str]]:
     """Every form under which a name is indexed and searched (the text converted to Unicode once:
-    Zawgyi detection is the costly part of a search)."""
+    Zawgyi detection is the costly part of a search): the whole name ("n"), its folded Latin key
+    ("l"), and for a name of several words the same with the words in any order ("s", "sl"), so
+    "Kaewmanee Somsri" finds "Somsri Kaewmanee". With `parts`, each word on its own too ("t",
+    "tl"): what a case's index holds, so that one given name finds the case; a search of one word
+    asks for those (a search of several words does not, or "Aung Aung" would find every Aung)."""
     keys = set()
     text = to_unicode(text or "")
     norm = _normalise_unicode(text) if text else ""
-    if norm:
-        keys.add(("n", norm))
-        folded = _latin_key_unicode(text)
+    if not norm:
+        return keys
+    keys.add(("n", norm))
+    folded = _latin_key_unicode(text)
+    if len(folded) >= 2:
+        keys.add(("l", folded))
+    words = [w for w in text.split() if _normalise_unicode(w)]
+    if len(words) > 1:
+        keys.add(("s", " ".join(sorted(_normalise_unicode(w) for w in words))))
+        latin = [_latin_key_unicode(w) for w in words]
+        if all(len(k) >= 2 for k in latin):
+            keys.add(("sl", " ".join(sorted(latin))))
+        if parts:
+            for word, key in zip(words, latin):
+                if len(_normalise_unicode(word)) >= 2:
+                    keys.add(("t", _normalise_unicode(word)))
+                if len(key) >= 2:
+                    keys.add(("tl", key))
+    elif parts:  # a one-word query: look for it among the words of the names too
+        keys.add(("t", norm))
         if len(folded) >= 2:
-            keys.add(("l", folded))
+            keys.add(("tl", folded))
     return keys
 
 

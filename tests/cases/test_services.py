@@ -314,3 +314,46 @@ def test_the_group_picker_finds_own_open_cases_by_name_id_or_number_only(db, mak
         s.flush()
         actions = s.execute(select(AuditRecord.action).order_by(AuditRecord.seq.desc()).limit(2)).scalars().all()
         assert set(actions) <= {"case.search", "case.list"}
+
+
+def test_one_word_of_a_name_or_the_words_in_another_order_find_the_case(db, make_case):
+    cid = make_case(full_name="สมศรี แก้วมณี", latin_name="Somsri Kaewmanee", aliases=[])
+    other = make_case(full_name="สมชาย ใจดี", latin_name="Somchai Jaidee", aliases=[])
+    with db() as s:
+        me = principal(s, "case", "CR")
+        for query in ("สมศรี", "แก้วมณี", "แก้วมณี สมศรี", "Kaewmanee Somsri", "somsri", "KAEWMANEE"):
+            assert [r.case.id for r in services.search(s, me, query)] == [cid], query
+        assert [r.case.id for r in services.search(s, me, "ใจดี")] == [other]
+        # Several words ask for the whole name (in any order), not for any one of its words.
+        assert services.search(s, me, "สมศรี ใจดี") == []
+
+
+def test_a_shared_given_name_is_no_duplicate_hint(db, make_case):
+    """A partner is told a person may be known only when a whole name matches, not one word of it."""
+    from border_referral.crypto import blind
+
+    with db() as s:
+        whole = blind.name_digests("TL", "Aung Kyaw Win")
+        assert blind.name_digests("TL", "Win Aung Kyaw") & whole  # the same name, words in another order
+        assert not blind.name_digests("TL", "Aung Min") & whole
+        assert blind.name_index_digests("TL", "Aung Min") & blind.query_digests("TL", "Aung")
+
+
+def test_reindex_rebuilds_the_index_of_existing_cases(db, make_case, demo):
+    from sqlalchemy import delete, func, select
+
+    from border_referral.audit.models import AuditRecord
+    from border_referral.cases.models import CaseIndex
+
+    cid = make_case(full_name="สมศรี แก้วมณี", latin_name="Somsri Kaewmanee", aliases=[])
+    with db() as s:  # as an older release left it: the whole name only
+        s.execute(delete(CaseIndex).where(CaseIndex.case_id == cid))
+    with db() as s:
+        assert services.search(s, principal(s, "case", "CR"), "สมศรี") == []
+    result = demo.test_cli_runner().invoke(args=["cases", "reindex"])
+    assert result.exit_code == 0 and "1 case(s) indexed again." in result.output
+    with db() as s:
+        assert [r.case.id for r in services.search(s, principal(s, "case", "CR"), "สมศรี")] == [cid]
+        records = s.execute(select(AuditRecord).where(AuditRecord.action == "case.reindex")).scalars().all()
+        assert len(records) == 1 and '"cases": 1' in records[0].details and "สมศรี" not in records[0].details
+        assert s.execute(select(func.count()).select_from(CaseIndex).where(CaseIndex.case_id == cid)).scalar() > 4
