@@ -12,13 +12,14 @@ from flask_login import current_user, login_user, logout_user
 from ..database import get_session
 from ..extensions import limiter
 from ..errors import ServiceError, Throttled, ValidationError
-from ..i18n import valid_locale
+from ..i18n import current_locale, valid_locale
+from ..i18n.places import zone_name
 from ..web import public, show_service_error
 from . import grants, services
 from . import two_factor as second_factor
-from .forms import (CentreSecurityForm, CodeForm, DisableTwoFactorForm, EmptyForm, EnrolForm, LanguageForm,
-                    PasswordForm, RecoveryCodesForm, SignInForm, TokenForm, UserCreateForm, UserEditForm)
-from .models import ROLES
+from .forms import (ROLE_LABELS, CentreSecurityForm, CodeForm, DisableTwoFactorForm, EmptyForm, EnrolForm,
+                    LanguageForm, PasswordForm, RecoveryCodesForm, SignInForm, TokenForm, UserCreateForm, UserEditForm)
+from .models import ALL_ROLES, ROLES
 from ..util import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -27,6 +28,8 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 # session cookie for at most TWO_FACTOR_PENDING_SECONDS: {"user": id, "at": epoch seconds, "next": path}.
 # Nobody is signed in while it lasts, so no page and no API answers but the public ones.
 PENDING = "two_factor_pending"
+# The roles as the account page names them (the codes are for the API and the audit log).
+ROLE_NAMES = {**ROLE_LABELS, "network_admin": _l("Network administrator")}
 GRANT_STATES = {"pending": _l("waiting for a second administrator"), "approved": _l("granted"),
                 "refused": _l("refused"), "withdrawn": _l("replaced by a later request")}
 
@@ -145,6 +148,12 @@ def language():
 
 # ---------------------------------------------------------------- own account
 
+def role_names(roles) -> list[str]:
+    """Translated names of role codes, in the order of ALL_ROLES (an unknown code as it is)."""
+    order = {r: i for i, r in enumerate(ALL_ROLES)}
+    return [str(ROLE_NAMES.get(r, r)) for r in sorted(set(roles), key=lambda r: (order.get(r, len(order)), r))]
+
+
 @bp.route("/account", methods=["GET", "POST"])
 def account():
     form = PasswordForm()
@@ -163,7 +172,8 @@ def account():
     return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(), empty=EmptyForm(),
                            sessions=len(services.list_sessions(get_session(), current_user)),
                            calendar=services.calendar_of(get_session(), current_user), today=utcnow(),
-                           my_grants=grants.of_user(get_session(), current_user.id), grant_states=GRANT_STATES), status
+                           my_grants=grants.of_user(get_session(), current_user.id), grant_states=GRANT_STATES,
+                           role_names=role_names, zone=zone_name(current_user.timezone, current_locale())), status
 
 
 # ---------------------------------------------------------------- two-factor sign-in
@@ -312,7 +322,7 @@ def users():
     rows = services.list_users(get_session(), current_user)
     return render_template("auth/users.html", rows=rows, form=form, roles=ROLES,
                            two_factor=services.two_factor_states(get_session(), current_user),
-                           grant_rows=_grant_rows(), empty=EmptyForm()), status
+                           grant_rows=_grant_rows(), empty=EmptyForm(), role_name=ROLE_NAMES), status
 
 
 def _say_if_waiting(user_id: str) -> None:
@@ -329,7 +339,7 @@ def role_grants():
     """Requests for roles that read case data, for the second pair of eyes (README, "Roles")."""
     if not current_user.has_role("admin", "network_admin"):
         abort(403)
-    return render_template("auth/role_grants.html", grant_rows=_grant_rows(), empty=EmptyForm())
+    return render_template("auth/role_grants.html", grant_rows=_grant_rows(), empty=EmptyForm(), role_name=ROLE_NAMES)
 
 
 @bp.post("/admin/role-grants/<grant_id>/<action>")

@@ -97,9 +97,9 @@ ACTIONS = {
 def country_name(code: str, locale: str) -> str:
     if code in NATIONALITY_SPECIAL:
         return str(NATIONALITY_SPECIAL[code])
-    from babel import Locale
+    from ..i18n.places import country_name as name
 
-    return Locale.parse(locale).territories.get(code, code)
+    return name(code, locale)
 
 
 # Nationalities offered first in pickers: the people the border centres meet most.
@@ -108,11 +108,9 @@ FIRST_NATIONALITIES = ("MM", "LA", "TH", "KH", "VN", "CN")
 
 def nationality_choices(locale: str) -> list[tuple[str, str]]:
     """(code, name) for a nationality picker in the reader's language: unknown and stateless, the
-    region's nationalities, then every other country by name."""
-    from .validation import countries
+    region's nationalities, then every other country (ISO 3166-1 only: no CLDR test locales,
+    groupings or continents) in the order the reader's language sorts them (ICU collation)."""
+    from ..i18n.places import country_choices
 
-    known = countries()
-    first = [c for c in FIRST_NATIONALITIES if c in known]
-    others = sorted(((country_name(c, locale), c) for c in known if c not in first), key=lambda x: x[0])
     return ([(c, str(NATIONALITY_SPECIAL[c])) for c in ("unknown", "stateless")]
-            + [(c, country_name(c, locale)) for c in first] + [(c, n) for n, c in others])
+            + country_choices(locale, FIRST_NATIONALITIES))

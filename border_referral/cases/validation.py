@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel import Locale
 from flask_babel import lazy_gettext as _l
 
 from .. import inputs
@@ -13,14 +12,14 @@ from .models import EXPLOITATION_TYPES, ID_TYPES, REFERRAL_SOURCES, SEXES, STATU
 
 MAX_TEXT = 200
 MAX_LONG = 20000
-_COUNTRIES = None
 
 
-def countries() -> set[str]:
-    global _COUNTRIES
-    if _COUNTRIES is None:
-        _COUNTRIES = {code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code != "ZZ"}
-    return _COUNTRIES
+def countries() -> frozenset[str]:
+    """The nationalities a case may hold besides unknown and stateless: real ISO 3166-1 countries
+    (i18n.places), not CLDR's test locales or groupings such as EU or UN."""
+    from ..i18n.places import COUNTRIES
+
+    return COUNTRIES
 
 
 # The text checks every feature shares live in inputs; the names below are kept for this module.

@@ -63,7 +63,7 @@ def _check(page, name, artifacts, seen):
 
 def _visit(page, url, path, name, artifacts, seen):
     response = page.goto(f"{url}{path}")
-    assert response.status < 500, f"{path}: {response.status}"
+    assert response.status == 200, f"{path}: {response.status}"
     _check(page, name, artifacts, seen)
 
 
@@ -116,3 +116,38 @@ def test_a_viewer_in_lao(browser, story_url, artifacts):
     _visit(page, story_url, _first_link(page, r"/cases/[0-9a-f-]{36}"), "viewer-lo-case", artifacts, seen)
     _visit(page, story_url, "/referrals/?box=outbox", "viewer-lo-outbox", artifacts, seen)
     assert len(seen) == 4
+
+
+def test_a_supervisor_in_thai(browser, story_url, artifacts):
+    page = browser.new_context(viewport=PHONE, locale="th-TH").new_page()
+    seen = []
+    _sign_in(page, story_url, "supervisor", "CR")
+    _check(page, "supervisor-th-home", artifacts, seen)
+    _visit(page, story_url, "/cases/", "supervisor-th-cases", artifacts, seen)
+    case = _first_link(page, r"/cases/[0-9a-f-]{36}")
+    _visit(page, story_url, f"/referrals/new/{case.rsplit('/', 1)[1]}", "supervisor-th-new-referral", artifacts, seen)
+    assert page.locator('[name="override_reason"]').count() == 1  # the supervisor's box, theirs only
+    _visit(page, story_url, "/referrals/?box=outbox", "supervisor-th-outbox", artifacts, seen)
+    assert len(seen) == 4
+
+
+def test_an_administrator_in_lao(browser, story_url, artifacts):
+    page = browser.new_context(viewport=PHONE, locale="lo-LA").new_page()
+    seen = []
+    _sign_in(page, story_url, "admin", "HX")
+    _check(page, "admin-lo-home", artifacts, seen)
+    _visit(page, story_url, "/admin/users", "admin-lo-users", artifacts, seen)
+    _visit(page, story_url, "/account", "admin-lo-account", artifacts, seen)
+    _visit(page, story_url, "/screening/settings", "admin-lo-screening-settings", artifacts, seen)
+    _visit(page, story_url, "/admin/reference", "admin-lo-reference", artifacts, seen)
+    assert len(seen) == 5
+
+
+def test_the_network_administrator(browser, story_url, artifacts):
+    page = browser.new_context(viewport=PHONE, locale="en-GB").new_page()
+    seen = []
+    _sign_in(page, story_url, "network", "CR")
+    _check(page, "network-home", artifacts, seen)
+    _visit(page, story_url, "/admin/reference", "network-reference", artifacts, seen)
+    _visit(page, story_url, _first_link(page, r"/admin/partnerships/[A-Z-]+"), "network-partnership", artifacts, seen)
+    assert len(seen) == 3

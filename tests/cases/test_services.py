@@ -332,7 +332,7 @@ def test_a_shared_given_name_is_no_duplicate_hint(db, make_case):
     """A partner is told a person may be known only when a whole name matches, not one word of it."""
     from border_referral.crypto import blind
 
-    with db() as s:
+    with db():
         whole = blind.name_digests("TL", "Aung Kyaw Win")
         assert blind.name_digests("TL", "Win Aung Kyaw") & whole  # the same name, words in another order
         assert not blind.name_digests("TL", "Aung Min") & whole
