@@ -264,3 +264,11 @@ def test_record_labels_keep_clear_of_their_values(signed_in, demo, tmp_path):
     label_end = max([first[2]] + [w[2] for w in same_line if label.replace(" ", "").find(w[3][:3]) >= 0])
     value = min((w for w in same_line if w[0] > label_end), key=lambda w: w[0])
     assert value[0] - label_end >= 4 / 25.4 * 72 - 0.5, (first, value)
+
+
+def test_member_rows_are_named_in_one_translated_sentence(signed_in, demo):
+    """Screen readers hear "Name, member 2" in the reader's language, not two fragments glued."""
+    b, url = _case_page(signed_in)
+    html = b.get(f"{url}/decision").get_data(as_text=True)
+    name = translated(demo, "th", "%(field)s, member %(n)s", field=translated(demo, "th", "Name"), n=2)
+    assert f'aria-label="{name}"' in html and name != "Name, member 2"
