@@ -209,3 +209,13 @@ def test_fixed_nul_in_a_list_filter_is_a_500(api, demo):
         assert r.status_code == 422 and r.json["error"]["code"] == "invalid", (name, r.json)
         assert r.json["error"]["message"] == translated(demo, "th", "The text contains characters that cannot be stored.")
     assert len(a.get("/api/v1/cases?nationality=MM").json["items"]) == 1
+
+
+def test_q_finds_one_word_of_a_name_the_words_reversed_and_the_case_number(api):
+    a = api()
+    case = a.post("/api/v1/cases", json={"person": {"full_name": "สมศรี แก้วมณี", "sex": "female",
+                                                    "nationality": "TH"}}).json
+    for q in ("สมศรี", "แก้วมณี สมศรี", case["case_number"]):
+        r = a.get("/api/v1/cases", query_string={"q": q})
+        assert [i["id"] for i in r.json["items"]] == [case["id"]], q
+    assert api("case", "TL").get("/api/v1/cases", query_string={"q": case["case_number"]}).json["items"] == []
