@@ -247,3 +247,29 @@ def test_each_side_is_told_what_the_other_did_by_reference_only(db, plan):
         assert kinds("viewer", "TL") == set()
         notes = s.execute(select(Notification).where(Notification.subject_id == pid)).scalars().all()
         assert {n.reference for n in notes} == {reference}
+
+
+def test_the_plan_list_asks_the_database_as_often_for_six_plans_as_for_one(db, plan, demo):
+    from sqlalchemy import event
+
+    def statements_for_the_list():
+        seen = []
+        engine = demo.extensions["br_engine"]
+
+        def count(*_args):
+            seen.append(1)
+        with db() as s:
+            actor = principal(s, "case", "CR")
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                rows = services.list_plans(s, actor)
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+        return len(rows), len(seen)
+
+    plan()
+    one = statements_for_the_list()
+    for _ in range(5):
+        plan()
+    six = statements_for_the_list()
+    assert (one[0], six[0]) == (1, 6) and six[1] == one[1]

@@ -159,12 +159,23 @@ def list_plans(session: Session, actor, *, state=None, crossing=None, direction=
                     Plan.state.in_(("planning", "ready")))
     plans = session.execute(q.order_by(Plan.planned_date.is_(None), Plan.planned_date, Plan.created_at.desc())
                             .limit(500)).scalars().all()
-    centres = {c.id: c for c in session.execute(select(Centre)).scalars()}
+    # Three queries for the whole list, whatever its length: the persons counted per plan and the
+    # open follow-ups of all the plans at once (they were two queries per plan).
+    from ...centres.services import centres as all_centres
+
+    centres = {c.id: c for c in all_centres(session)}
+    ids = [p.id for p in plans]
+    persons = dict(session.execute(select(PlanPerson.plan_id, func.count()).where(PlanPerson.plan_id.in_(ids))
+                                   .group_by(PlanPerson.plan_id)).all()) if ids else {}
+    open_follow_ups: dict[str, list] = {}
+    if ids:
+        for f in session.execute(select(FollowUp).where(FollowUp.plan_id.in_(ids), FollowUp.submitted_at.is_(None))
+                                 .order_by(FollowUp.due_on)).scalars():
+            open_follow_ups.setdefault(f.plan_id, []).append(f)
     rows = []
     for p in plans:
-        n = session.execute(select(func.count()).select_from(PlanPerson).where(PlanPerson.plan_id == p.id)).scalar_one()
-        fus = session.execute(select(FollowUp).where(FollowUp.plan_id == p.id, FollowUp.submitted_at.is_(None))
-                              .order_by(FollowUp.due_on)).scalars().all()
+        n = persons.get(p.id, 0)
+        fus = open_follow_ups.get(p.id, [])
         side = "host" if p.host_centre_id == actor.centre_id else "home"
         partner = centres[p.home_centre_id if side == "host" else p.host_centre_id]
         rows.append(PlanRow(p, partner, side, n, sum(1 for f in fus if f.due_on < today), fus))
