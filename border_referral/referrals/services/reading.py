@@ -14,6 +14,7 @@ from ...auth.permissions import require_role
 from ...cases import services as cases
 from ...cases.models import Case
 from ...centres import jurisdictions
+from ...centres.services import centres as centre_list
 from ...centres.models import Centre
 from ...errors import ValidationError
 from ...util import utcnow
@@ -153,7 +154,7 @@ def box(session: Session, actor, which: str, *, state=None, purpose=None, overdu
         q = q.where(Referral.state.in_(OPEN_STATES), or_(
             (Referral.state == "sent") & (Referral.ack_due_at < now), Referral.response_due_at < now))
     refs = session.execute(q.order_by(Referral.updated_at.desc(), Referral.id).offset(offset).limit(limit)).scalars().all()
-    centres = {c.id: c for c in session.execute(select(Centre)).scalars()}
+    centres = {c.id: c for c in centre_list(session)}  # the reference data in memory
     return [Row(r, centres[r.to_centre_id if which == "outbox" else r.from_centre_id], overdue_kinds(r, now))
             for r in refs]
 
