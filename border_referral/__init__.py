@@ -14,7 +14,7 @@ from flask import Flask
 # Each has views.bp; one with an api.py has an API blueprint; one with a cli.py has commands.
 # Adding a feature is adding its package and its name here.
 FEATURES = ("main", "auth", "centres", "notifications", "cases", "screening", "referrals", "repatriation", "meetings",
-            "privacy")
+            "reports", "privacy")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -80,6 +80,8 @@ REFERRAL_DAYS_UPDATE = 7
 # A completed or declined referral's package is destroyed (its key shredded) this many days
 # after it closed, by `flask referrals purge` (run it from cron with `referrals escalate`).
 REFERRAL_RETENTION_DAYS = 365
+# The CTDC export (reports/services.py) releases only groups of at least this many records.
+EXPORT_K = 11
 
 # E-mail notifications (no personal data: only the reference and a link). Empty server: off.
 MAIL_SERVER = ""

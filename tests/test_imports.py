@@ -21,7 +21,7 @@ from border_referral import FEATURES
 
 PACKAGE = Path(__file__).resolve().parent.parent / "border_referral"
 # The features in the order they build on each other; everything else in the package is shared.
-ORDER = ("cases", "screening", "referrals", "repatriation", "meetings", "privacy")
+ORDER = ("cases", "screening", "referrals", "repatriation", "meetings", "reports", "privacy")
 PUBLIC = {"services", "labels", "models"}
 # Reached from outside only through its services.
 SERVICES_ONLY = {"referrals"}

@@ -140,7 +140,8 @@ def test_an_administrator_in_lao(browser, story_url, artifacts):
     _visit(page, story_url, "/account", "admin-lo-account", artifacts, seen)
     _visit(page, story_url, "/screening/settings", "admin-lo-screening-settings", artifacts, seen)
     _visit(page, story_url, "/admin/reference", "admin-lo-reference", artifacts, seen)
-    assert len(seen) == 5
+    _visit(page, story_url, "/reports/", "admin-lo-reports", artifacts, seen)
+    assert len(seen) == 6
 
 
 def test_the_network_administrator(browser, story_url, artifacts):

@@ -143,8 +143,12 @@ RULES: dict[str, Rule] = {
     # ----------------------------------------------------------------- privacy duties (the PDF is a POST)
     "privacy.access_report": R(get=ADMIN, post=ADMIN),
     "privacy.reads": R(get=ADMIN + NET, others=None, post=ADMIN + NET),
+    # reports: the CTDC export of the administrator's own centre (coded fields, k-anonymous)
+    "reports.index": R(get=ADMIN, others=None),
+    "reports.ctdc_csv": R(get=ADMIN, others=None),
     # ----------------------------------------------------------------- API
     "api.openapi.openapi_json": R(get=ALL, others=None),
+    "api.reports_api.ctdc_csv": R(get=ADMIN, others=None),
     "api.auth_api.me": R(get=ALL, others=None),
     "api.auth_api.update_me": R(others=None, post=ALL),
     "api.centres_api.list_centres": R(get=ALL, others=None),
