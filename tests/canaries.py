@@ -49,6 +49,7 @@ DATE_OR_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+
                           r"|\d{1,2}:\d{2}(?::\d{2})?")
 CODE = re.compile(r"[a-z][a-z0-9_]*")          # a code of the system (passport, written), not a person's data
 WORD = re.compile(r"[a-z0-9][a-z0-9_-]*")
+LITERAL = re.compile(r"(['\"])([^'\"\\\n]{3,80})\1")  # a short string literal of the source
 CANARY = re.compile(r"zq-canary-[a-z0-9]+-[a-z]{2}", re.IGNORECASE)
 NOT_BELOW_LEVEL = ("sqlalchemy",)
 # A reference to a record (a case number "CR-2570-0001", "TL-2026/27-0007"), not a person's data: it
@@ -69,7 +70,13 @@ def vocabulary() -> frozenset:
 
     words: set[str] = set()
     for path in Path(border_referral.__file__).parent.rglob("*.py"):
-        words.update(WORD.findall(path.read_text(encoding="utf-8").lower()))
+        source = path.read_text(encoding="utf-8").lower()
+        words.update(WORD.findall(source))
+        # And the program's own short texts ("Debt bondage", an indicator's label): a test that
+        # seals one as if a person had written it does not make the label personal data where the
+        # program prints or logs it.
+        if path.name != "demo_story.py":  # its invented people stay looked for, as any person's data
+            words.update(m.group(2) for m in LITERAL.finditer(source))
     return frozenset(words)
 
 
