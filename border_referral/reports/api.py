@@ -1,11 +1,12 @@
 """The reports' API: the CTDC export (README "Reports")."""
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from flask_login import current_user
 
 from ..api import documented
 from ..database import get_session
+from ..files import responses
 from . import services
 
 bp = Blueprint("reports_api", __name__)
@@ -17,6 +18,6 @@ bp = Blueprint("reports_api", __name__)
             responses={200: ("text/csv", None)}, tag="reports")
 def ctdc_csv():
     export = services.ctdc_export(get_session(), current_user)
-    return Response(export.csv(), mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="ctdc.csv"', "X-K-Anonymity": str(export.k),
-        "X-Records-Suppressed": str(export.suppressed), "X-Generalised": ",".join(export.steps) or "none"})
+    resp = responses.download(export.csv().encode(), "text/csv", "ctdc.csv")
+    resp.headers.update(export.headers())
+    return resp

@@ -48,6 +48,11 @@ class Export:
     suppressed: int = 0
     considered: int = 0
 
+    def headers(self) -> dict:
+        """What the answer says of the release: k, the records left out, the coarsening steps."""
+        return {"X-K-Anonymity": str(self.k), "X-Records-Suppressed": str(self.suppressed),
+                "X-Generalised": ",".join(self.steps) or "none"}
+
     def csv(self) -> str:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")

@@ -152,10 +152,14 @@ class DecisionForm(FlaskForm):
     change_reason = TextAreaField(_l("Reason for changing the earlier decision"), validators=[Length(max=20000)])
     version = HiddenField()
 
+    def filled_members(self) -> list:
+        """The member rows with a name or an agency (empty rows of the table are not members)."""
+        return [e for e in self.members if (e.form.name.data or "").strip() or e.form.agency.data]
+
     def to_data(self) -> dict:
         return {"version": self.version.data, "outcome": self.outcome.data or None, "reasons": self.reasons.data, "decided_at": self.decided_at.data,
                 "members": [{"name": e.form.name.data, "agency": e.form.agency.data, "role": e.form.role.data}
-                            for e in self.members if (e.form.name.data or "").strip() or e.form.agency.data],
+                            for e in self.filled_members()],
                 "shelter_id": self.shelter_id.data or None, "not_victim_outcome": self.not_victim_outcome.data or None,
                 "change_reason": self.change_reason.data}
 

@@ -230,7 +230,7 @@ def _member_row_on_the_form(form, exc: ServiceError) -> ServiceError:
     row = exc.details.get("row") if exc.field == "members" else None
     if not row:
         return exc
-    filled = [e for e in form.members if (e.form.name.data or "").strip() or e.form.agency.data]
+    filled = form.filled_members()
     if row > len(filled):
         return exc
     entry = filled[row - 1]
